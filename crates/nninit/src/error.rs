@@ -1,0 +1,131 @@
+//! The error type of the core crate.
+
+/// Everything the core library can reject. Messages are lowercase, name the bad value and
+/// give the valid set or the fix. On error nothing is written and no random draw is made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A fan was needed but the weight has fewer than 2 dimensions.
+    #[error("fan_in/fan_out need a weight of at least 2 dims, got shape {shape:?}")]
+    RankTooSmall {
+        /// The shape given.
+        shape: Vec<usize>,
+    },
+    /// The scheme only works on tensors of specific ranks (eye: 2-D; dirac: 3/4/5-D; ...).
+    #[error("{scheme} needs a tensor of rank {expected}, got shape {shape:?}")]
+    WrongRank {
+        /// The scheme's name.
+        scheme: &'static str,
+        /// The allowed ranks, in words ("2", "3, 4 or 5").
+        expected: &'static str,
+        /// The shape given.
+        shape: Vec<usize>,
+    },
+    /// The fan used by the scheme is zero, so the variance would be infinite.
+    #[error("{which} is 0 for shape {shape:?}: the variance would be infinite")]
+    ZeroFan {
+        /// "fan_in", "fan_out" or "fan_in + fan_out".
+        which: &'static str,
+        /// The shape given.
+        shape: Vec<usize>,
+    },
+    /// A standard deviation is negative or not finite.
+    #[error("std must be finite and >= 0, got {std}")]
+    InvalidStd {
+        /// The value given.
+        std: f64,
+    },
+    /// A numeric parameter is out of its valid range or not finite.
+    #[error("invalid {name} = {value}: {expected}")]
+    InvalidParam {
+        /// The parameter's name.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// What would be valid.
+        expected: &'static str,
+    },
+    /// An interval [a, b] with a >= b (or a > b for uniform, which allows a == b as PyTorch does).
+    #[error("empty range: {what} needs a < b, got a = {a}, b = {b}")]
+    EmptyRange {
+        /// Which scheme or parameter.
+        what: &'static str,
+        /// Lower end.
+        a: f64,
+        /// Upper end.
+        b: f64,
+    },
+    /// The sparsity of `sparse` is outside [0, 1).
+    #[error("sparsity must be in [0, 1), got {sparsity}")]
+    InvalidSparsity {
+        /// The value given.
+        sparsity: f64,
+    },
+    /// `dirac`: dim 0 is not divisible by `groups` (or groups is 0).
+    #[error(
+        "dirac: dim 0 ({dim0}) must be divisible by groups ({groups}), and groups must be >= 1"
+    )]
+    BadGroups {
+        /// Size of dim 0.
+        dim0: usize,
+        /// Groups given.
+        groups: usize,
+    },
+    /// The buffer length does not match the shape's number of elements.
+    #[error("buffer has {len} elements but shape {shape:?} needs {numel}")]
+    LenMismatch {
+        /// Buffer length.
+        len: usize,
+        /// Elements the shape needs.
+        numel: usize,
+        /// The shape.
+        shape: Vec<usize>,
+    },
+    /// The product of the dimensions overflows `usize`.
+    #[error("shape {shape:?} has too many elements (overflows usize)")]
+    ShapeOverflow {
+        /// The shape given.
+        shape: Vec<usize>,
+    },
+    /// An init string could not be parsed, or names an unknown scheme.
+    #[error("unknown init '{name}'; expected one of: {expected}")]
+    UnknownScheme {
+        /// The name given.
+        name: String,
+        /// The known names, comma separated.
+        expected: String,
+    },
+    /// An init string names a known scheme but its parameters are malformed.
+    #[error("bad parameters for init '{scheme}': {reason}")]
+    BadSpec {
+        /// The scheme.
+        scheme: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Unknown nonlinearity name.
+    #[error("unsupported nonlinearity '{name}'; expected one of: {expected}")]
+    UnknownNonlinearity {
+        /// The name given.
+        name: String,
+        /// The known names.
+        expected: String,
+    },
+    /// Unknown mode name.
+    #[error(
+        "mode '{name}' not supported, please use one of: fan_in, fan_out, fan_avg, fan_geo_avg"
+    )]
+    UnknownMode {
+        /// The name given.
+        name: String,
+    },
+    /// A layer/module specification is invalid (e.g. zero features, groups not dividing channels).
+    #[error("{0}")]
+    InvalidModule(String),
+    /// The scheme cannot be drawn from this kind of stream or in this dtype.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Result alias of the core crate.
+pub type Result<T> = std::result::Result<T, InitError>;

@@ -1,0 +1,40 @@
+//! # nninit
+//!
+//! Neural-network weight initialisation: every scheme practitioners use (PyTorch
+//! `torch.nn.init`, JAX `variance_scaling` and its aliases, orthogonal, eye, dirac, sparse),
+//! the fan and gain rules behind them, and PyTorch's default per-layer inits, on plain slices
+//! with shapes.
+//!
+//! Data flows one way: an [`Init`] (spec) → [`Init::resolve`] (fans, gain, std, bounds; no
+//! draws) → [`Init::fill`] (draws from a [`Stream`]).
+//!
+//! ```
+//! use nninit::{Init, Layout, RngStream, Shape};
+//! use rand::SeedableRng;
+//!
+//! let shape = Shape::new(&[128, 256])?;                  // nn.Linear(256, 128).weight
+//! let mut w = vec![0f32; shape.numel()];
+//! let init: Init = "kaiming_normal".parse()?;            // N(0, 2/fan_in)
+//! init.fill(&mut w, &shape, Layout::Torch, &mut RngStream(rand::rngs::StdRng::seed_from_u64(0)))?;
+//! let std = (w.iter().map(|x| (x * x) as f64).sum::<f64>() / w.len() as f64).sqrt();
+//! assert!((std - (2.0f64 / 256.0).sqrt()).abs() < 0.002);
+//! # Ok::<(), nninit::InitError>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod element;
+pub mod error;
+pub mod fan;
+pub mod gain;
+pub mod layers;
+pub mod rng;
+pub mod schemes;
+pub mod shape;
+
+pub use element::{DType, Element};
+pub use error::{InitError, Result};
+pub use fan::{fan_in_and_fan_out, Fans, Mode};
+pub use gain::{calculate_gain, Nonlinearity};
+pub use rng::{RngStream, Stream};
+pub use schemes::{trunc_std_at_2, Description, Dist, Init, Resolved};
+pub use shape::{Layout, Shape};

@@ -1,0 +1,124 @@
+//! Reference transforms from random bits to the distributions schemes need.
+//!
+//! These are the transforms of [`super::RngStream`]. They are plain scalar code, generic over
+//! any [`RngCore`].
+
+use crate::element::{DType, Element};
+use rand_core::RngCore;
+
+/// `[0, 1)` with 24 random bits: `(u32 & 0xFFFFFF) · 2⁻²⁴` (PyTorch's float32 rule).
+#[inline]
+pub fn unit_f32<R: RngCore + ?Sized>(rng: &mut R) -> f32 {
+    (rng.next_u32() & 0x00FF_FFFF) as f32 * (1.0 / 16_777_216.0)
+}
+
+/// `[0, 1)` with 53 random bits: `(u64 & (2⁵³−1)) · 2⁻⁵³` (PyTorch's float64 rule).
+#[inline]
+pub fn unit_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
+    (rng.next_u64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0)
+}
+
+/// `U[low, high)`: f64 outputs use 53 bits and f64 arithmetic; f32/bf16/f16 use 24 bits and
+/// f32 arithmetic (`fma(x, high−low, low)`), then round to the element type. A value that
+/// rounds up to `high` is replaced by `low`, so the interval stays half-open.
+pub fn uniform<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], low: f64, high: f64) {
+    if T::DTYPE == DType::F64 {
+        let r = high - low;
+        for v in out.iter_mut() {
+            let y = unit_f64(rng).mul_add(r, low);
+            *v = T::from_f64(if y == high { low } else { y });
+        }
+    } else {
+        let (lo, hi) = (low as f32, high as f32);
+        let r = hi - lo;
+        let hi_t = T::from_f32(hi);
+        for v in out.iter_mut() {
+            let y = T::from_f32(unit_f32(rng).mul_add(r, lo));
+            *v = if y == hi_t { T::from_f32(lo) } else { y };
+        }
+    }
+}
+
+/// One pair of independent standard normals by Box–Muller (exact method):
+/// `r = sqrt(−2 ln(1 − u1))`, `θ = 2π u2`, returns `(r cos θ, r sin θ)`.
+#[inline]
+pub fn std_normal_pair<R: RngCore + ?Sized>(rng: &mut R) -> (f64, f64) {
+    let u1 = unit_f64(rng);
+    let u2 = unit_f64(rng);
+    let r = (-2.0 * (-u1).ln_1p()).sqrt();
+    let theta = std::f64::consts::TAU * u2;
+    (r * theta.cos(), r * theta.sin())
+}
+
+/// `N(mean, std²)` by Box–Muller in f64, rounded once to the element type.
+pub fn normal<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], mean: f64, std: f64) {
+    let mut chunks = out.chunks_exact_mut(2);
+    for pair in &mut chunks {
+        let (z0, z1) = std_normal_pair(rng);
+        pair[0] = T::from_f64(z0.mul_add(std, mean));
+        pair[1] = T::from_f64(z1.mul_add(std, mean));
+    }
+    if let [last] = chunks.into_remainder() {
+        let (z0, _) = std_normal_pair(rng);
+        *last = T::from_f64(z0.mul_add(std, mean));
+    }
+}
+
+/// Standard normal CDF `Φ(x) = (1 + erf(x/√2)) / 2`.
+pub fn std_normal_cdf(x: f64) -> f64 {
+    0.5 * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
+}
+
+/// `N(mean, std²)` conditioned on `[a, b]`, by exact rejection per element:
+/// if the window holds more than 30 % of the mass, draw normals until one lands inside;
+/// otherwise draw `x ~ U[a, b]` and accept with probability `exp(−(z² − z_mode²)/2)`, where
+/// `z = (x−mean)/std` and `z_mode` is the window's closest point to the mean.
+/// Both are exact samplers of the truncated distribution. Values are rounded once to the
+/// element type; rounding is monotone, so every output lies in `[T(a), T(b)]`, the bounds
+/// rounded to the element type (as PyTorch's `float(dtype(a))`).
+pub fn trunc_normal<R: RngCore + ?Sized, T: Element>(
+    rng: &mut R,
+    out: &mut [T],
+    mean: f64,
+    std: f64,
+    a: f64,
+    b: f64,
+) {
+    let (za, zb) = ((a - mean) / std, (b - mean) / std);
+    let mass = std_normal_cdf(zb) - std_normal_cdf(za);
+    let z_mode = 0f64.max(za).min(zb);
+    for v in out.iter_mut() {
+        let x = if mass > 0.3 {
+            loop {
+                let (z0, z1) = std_normal_pair(rng);
+                if (za..=zb).contains(&z0) {
+                    break z0.mul_add(std, mean);
+                }
+                if (za..=zb).contains(&z1) {
+                    break z1.mul_add(std, mean);
+                }
+            }
+        } else {
+            loop {
+                let x = unit_f64(rng).mul_add(b - a, a);
+                let z = (x - mean) / std;
+                let log_accept = -0.5 * (z * z - z_mode * z_mode);
+                if unit_f64(rng) < log_accept.exp() {
+                    break x;
+                }
+            }
+        };
+        *v = T::from_f64(x.clamp(a, b));
+    }
+}
+
+/// A uniformly random permutation of `0..n` (Fisher–Yates, one 32-bit draw per swap,
+/// `z = u32 % (n − i)`, as PyTorch's `randperm`; the modulo bias is below 2⁻³² · n).
+pub fn randperm<R: RngCore + ?Sized>(rng: &mut R, n: usize) -> Vec<usize> {
+    let mut r: Vec<usize> = (0..n).collect();
+    for i in 0..n.saturating_sub(1) {
+        let z = (rng.next_u32() as u64 % (n - i) as u64) as usize;
+        r.swap(i, i + z);
+    }
+    r
+}

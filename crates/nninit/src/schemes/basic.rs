@@ -1,0 +1,33 @@
+//! Drawing a [`Resolved`] scheme into a buffer.
+
+use super::{orthogonal, structured, Resolved};
+use crate::element::Element;
+use crate::error::Result;
+use crate::rng::Stream;
+use crate::shape::Shape;
+
+/// Draws `resolved` into `out` (already validated: `out.len() == shape.numel() > 0`).
+pub(super) fn draw<T: Element, S: Stream + ?Sized>(
+    resolved: &Resolved,
+    out: &mut [T],
+    shape: &Shape,
+    stream: &mut S,
+) -> Result<()> {
+    match *resolved {
+        Resolved::Constant(v) => out.fill(T::from_f64(v)),
+        Resolved::Uniform { low, high } => stream.uniform(out, low, high),
+        Resolved::Normal { mean, std } => stream.normal(out, mean, std),
+        Resolved::TruncNormal { mean, std, a, b } => stream.trunc_normal(out, mean, std, a, b),
+        Resolved::Orthogonal { gain, rows, cols } => {
+            orthogonal::draw(out, rows, cols, gain, stream)?
+        }
+        Resolved::Eye { rows, cols } => structured::draw_eye(out, rows, cols),
+        Resolved::Dirac { groups, .. } => structured::draw_dirac(out, shape.dims(), groups),
+        Resolved::Sparse {
+            zeros_per_col,
+            rows,
+            std,
+        } => structured::draw_sparse(out, rows, zeros_per_col, std, stream),
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! Structured schemes: `eye`, `dirac`, `sparse`.
+
+use super::Resolved;
+use crate::element::Element;
+use crate::error::{InitError, Result};
+use crate::rng::Stream;
+
+pub(super) fn check_dirac_rank(dims: &[usize]) -> Result<()> {
+    if !(3..=5).contains(&dims.len()) {
+        return Err(InitError::WrongRank {
+            scheme: "dirac",
+            expected: "3, 4 or 5",
+            shape: dims.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn resolve_dirac(dims: &[usize], groups: usize) -> Result<Resolved> {
+    check_dirac_rank(dims)?;
+    if groups == 0 || dims[0] % groups != 0 {
+        return Err(InitError::BadGroups {
+            dim0: dims[0],
+            groups,
+        });
+    }
+    let per_group = dims[0] / groups;
+    Ok(Resolved::Dirac {
+        groups,
+        ones: groups * per_group.min(dims[1]),
+    })
+}
+
+/// `torch.nn.init.eye_`: ones on the main diagonal of a `rows × cols` matrix.
+pub(super) fn draw_eye<T: Element>(out: &mut [T], rows: usize, cols: usize) {
+    out.fill(T::ZERO);
+    for i in 0..rows.min(cols) {
+        out[i * cols + i] = T::ONE;
+    }
+}
+
+/// `torch.nn.init.dirac_`: `t[g·opg + d, d, centre...] = 1` for every group `g` and
+/// `d < min(opg, in)`, where `opg = out/groups` and `centre_i = k_i / 2`.
+pub(super) fn draw_dirac<T: Element>(out: &mut [T], dims: &[usize], groups: usize) {
+    out.fill(T::ZERO);
+    let per_group = dims[0] / groups;
+    let spatial = &dims[2..];
+    let inner: usize = spatial.iter().product();
+    // Offset of the centre within one (out, in) kernel, row-major.
+    let mut centre = 0;
+    for &k in spatial {
+        centre = centre * k + k / 2;
+    }
+    for g in 0..groups {
+        for d in 0..per_group.min(dims[1]) {
+            let o = g * per_group + d;
+            out[(o * dims[1] + d) * inner + centre] = T::ONE;
+        }
+    }
+}
+
+/// `torch.nn.init.sparse_`: `N(0, std²)` on the whole tensor, then for each column in order a
+/// `randperm(rows)` whose first `zeros_per_col` rows are zeroed.
+pub(super) fn draw_sparse<T: Element, S: Stream + ?Sized>(
+    out: &mut [T],
+    rows: usize,
+    zeros_per_col: usize,
+    std: f64,
+    stream: &mut S,
+) {
+    stream.normal(out, 0.0, std);
+    let cols = out.len() / rows;
+    for c in 0..cols {
+        let perm = stream.randperm(rows);
+        for &r in perm.iter().take(zeros_per_col) {
+            out[r * cols + c] = T::ZERO;
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Every scheme's mean/std/bounds against its formula, with fixed seeds and derived bounds
+//! (6-sigma bands on mean and variance, KS at alpha = 0.001, hard bounds).
+
+mod common;
+
+use common::*;
+use half::{bf16, f16};
+use nninit::{Element, Init, Layout, Mode, Nonlinearity, Shape};
+
+fn fill_f64(init: &Init, dims: &[usize], layout: Layout, seed: u64) -> Vec<f64> {
+    let shape = Shape::new(dims).unwrap();
+    let mut w = vec![0f64; shape.numel()];
+    init.fill(&mut w, &shape, layout, &mut stream(seed))
+        .unwrap();
+    w
+}
+
+fn fill_t<T: Element>(init: &Init, dims: &[usize], seed: u64) -> Vec<f64> {
+    let shape = Shape::new(dims).unwrap();
+    let mut w = vec![T::ZERO; shape.numel()];
+    init.fill(&mut w, &shape, Layout::Torch, &mut stream(seed))
+        .unwrap();
+    to_f64(&w)
+}
+
+enum Expect {
+    Uniform(f64, f64),
+    Normal(f64, f64),
+}
+
+fn check(label: &str, xs: &[f64], e: &Expect) {
+    match *e {
+        Expect::Uniform(a, b) => {
+            assert!(
+                xs.iter().all(|&x| x >= a && x < b),
+                "{label}: value outside [{a}, {b})"
+            );
+            let sigma = (b - a) / 12f64.sqrt();
+            assert_moments(label, xs, (a + b) / 2.0, sigma, 9.0 / 5.0);
+            assert_ks(label, xs, |x| ((x - a) / (b - a)).clamp(0.0, 1.0));
+        }
+        Expect::Normal(mu, sigma) => {
+            assert_moments(label, xs, mu, sigma, 3.0);
+            assert_ks(label, xs, normal_cdf(mu, sigma));
+        }
+    }
+}
+
+#[test]
+fn distributions_match_their_formulas() {
+    let fi = 256.0f64;
+    let fo = 128.0f64;
+    let shape = [128usize, 256];
+    let s2 = 2f64.sqrt();
+    let cases: Vec<(Init, Expect)> = vec![
+        (Init::uniform(-0.3, 0.7), Expect::Uniform(-0.3, 0.7)),
+        (Init::normal(1.0, 0.5), Expect::Normal(1.0, 0.5)),
+        (
+            Init::xavier_uniform(1.0),
+            Expect::Uniform(-(6.0 / (fi + fo)).sqrt(), (6.0 / (fi + fo)).sqrt()),
+        ),
+        (
+            Init::xavier_normal(2.0),
+            Expect::Normal(0.0, 2.0 * (2.0 / (fi + fo)).sqrt()),
+        ),
+        (
+            Init::kaiming_uniform_default(),
+            Expect::Uniform(-(6.0 / fi).sqrt(), (6.0 / fi).sqrt()),
+        ),
+        (
+            Init::kaiming_normal(0.0, Mode::FanOut, Nonlinearity::Relu),
+            Expect::Normal(0.0, s2 / fo.sqrt()),
+        ),
+        (
+            Init::kaiming_normal(0.2, Mode::FanIn, Nonlinearity::LeakyRelu(0.0)),
+            Expect::Normal(0.0, (2.0 / 1.04f64).sqrt() / fi.sqrt()),
+        ),
+        (
+            Init::kaiming_uniform(0.0, Mode::FanIn, Nonlinearity::Tanh),
+            Expect::Uniform(
+                -(5.0 / 3.0) * (3.0 / fi).sqrt(),
+                (5.0 / 3.0) * (3.0 / fi).sqrt(),
+            ),
+        ),
+        (
+            Init::lecun_uniform(),
+            Expect::Uniform(-(3.0 / fi).sqrt(), (3.0 / fi).sqrt()),
+        ),
+        (
+            Init::variance_scaling(0.5, Mode::FanOut, nninit::Dist::Normal),
+            Expect::Normal(0.0, (0.5 / fo).sqrt()),
+        ),
+        (
+            Init::he_uniform(),
+            Expect::Uniform(-(6.0 / fi).sqrt(), (6.0 / fi).sqrt()),
+        ),
+        (
+            nninit::layers::linear_weight_init(),
+            Expect::Uniform(-1.0 / fi.sqrt(), 1.0 / fi.sqrt()),
+        ),
+    ];
+    for (i, (init, e)) in cases.iter().enumerate() {
+        let label = format!("case {i} {init}");
+        // f64 samples: the bounds are exact.
+        let xs = fill_f64(init, &shape, Layout::Torch, i as u64);
+        check(&label, &xs, e);
+        // f32 samples: the same moments; bounds after rounding to f32.
+        let xs32 = fill_t::<f32>(init, &shape, 1000 + i as u64);
+        let e32 = match *e {
+            Expect::Uniform(a, b) => {
+                Expect::Uniform(a as f32 as f64, (b as f32 as f64).max(a as f32 as f64))
+            }
+            Expect::Normal(m, s) => Expect::Normal(m, s),
+        };
+        if let Expect::Uniform(a, b) = e32 {
+            assert!(xs32.iter().all(|&x| x >= a && x <= b), "{label} f32 bounds");
+            let sigma = (b - a) / 12f64.sqrt();
+            assert_moments(&label, &xs32, (a + b) / 2.0, sigma, 9.0 / 5.0);
+        } else {
+            check(&format!("{label} f32"), &xs32, &e32);
+        }
+    }
+}
+
+#[test]
+fn jax_layout_uses_last_two_axes() {
+    // (in, out) = (256, 128) in JAX layout: fan_in 256.
+    let xs = fill_f64(&Init::he_uniform(), &[256, 128], Layout::Jax, 7);
+    let b = (6.0f64 / 256.0).sqrt();
+    check("he_uniform jax", &xs, &Expect::Uniform(-b, b));
+}
+
+fn trunc_cdf(mean: f64, std: f64, a: f64, b: f64) -> impl Fn(f64) -> f64 {
+    let c = normal_cdf(mean, std);
+    let (ca, cb) = (c(a), c(b));
+    move |x| ((c(x.clamp(a, b)) - ca) / (cb - ca)).clamp(0.0, 1.0)
+}
+
+#[test]
+fn trunc_normal_both_branches() {
+    // (mean, std, a, b): wide window (normal rejection) and a narrow off-centre one
+    // (uniform proposal), and JAX's he_normal (±2 std-units).
+    let cases = [
+        (0.0, 1.0, -1.0, 2.0),
+        (0.0, 1.0, 2.0, 3.0),
+        (0.1, 0.05, -0.04, 0.04),
+    ];
+    for (i, &(m, s, a, b)) in cases.iter().enumerate() {
+        let init = Init::trunc_normal(m, s, a, b);
+        let xs = fill_f64(&init, &[400, 500], Layout::Torch, 50 + i as u64);
+        assert!(
+            xs.iter().all(|&x| x >= a && x <= b),
+            "case {i}: outside [a, b]"
+        );
+        let r = init
+            .resolve(&Shape::new(&[2, 2]).unwrap(), Layout::Torch)
+            .unwrap();
+        let (mu, var) = (r.mean(4), r.variance(4));
+        // truncated normals have kurtosis < 3, so 3 gives a conservative variance band.
+        assert_moments(&format!("trunc case {i}"), &xs, mu, var.sqrt(), 3.0);
+        assert_ks(&format!("trunc case {i}"), &xs, trunc_cdf(m, s, a, b));
+        // f32: never outside the bounds rounded to f32.
+        let x32 = fill_t::<f32>(&init, &[100, 100], 60 + i as u64);
+        assert!(x32
+            .iter()
+            .all(|&x| x >= a as f32 as f64 && x <= b as f32 as f64));
+    }
+}
+
+#[test]
+fn jax_truncated_aliases_have_the_stated_variance() {
+    assert!((nninit::trunc_std_at_2() - 0.879_625_661_034_239_8).abs() < 1e-15);
+    let cases = [
+        (Init::he_normal(), 2.0f64 / 256.0),
+        (Init::lecun_normal(), 1.0 / 256.0),
+        (Init::glorot_normal(), 2.0 / (256.0 + 128.0)),
+    ];
+    for (i, (init, var)) in cases.iter().enumerate() {
+        let xs = fill_f64(init, &[128, 256], Layout::Torch, 70 + i as u64);
+        let std_param = var.sqrt() / 0.879_625_661_034_239_8;
+        assert!(
+            xs.iter().all(|x| x.abs() <= 2.0 * std_param),
+            "{init}: outside ±2 std"
+        );
+        assert_moments(&format!("{init}"), &xs, 0.0, var.sqrt(), 3.0);
+        assert_ks(
+            &format!("{init}"),
+            &xs,
+            trunc_cdf(0.0, std_param, -2.0 * std_param, 2.0 * std_param),
+        );
+    }
+}
+
+#[test]
+fn half_precision_fills() {
+    let init = Init::kaiming_uniform_default();
+    let b = (6.0f64 / 256.0).sqrt();
+    let xb = fill_t::<bf16>(&init, &[128, 256], 80);
+    let xh = fill_t::<f16>(&init, &[128, 256], 81);
+    for (label, xs) in [("bf16", xb), ("f16", xh)] {
+        assert!(
+            xs.iter().all(|x| x.abs() <= b * (1.0 + 1.0 / 128.0)),
+            "{label} bounds"
+        );
+        // rounding adds variance of at most (ulp/2)²/3; far inside the band at this size.
+        assert_moments(label, &xs, 0.0, b / 3f64.sqrt(), 9.0 / 5.0);
+    }
+    let xn = fill_t::<bf16>(&Init::normal(0.0, 0.02), &[256, 256], 82);
+    assert_moments("bf16 normal", &xn, 0.0, 0.02, 3.0);
+}
+
+fn gram_rows(w: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut g = vec![0.0; rows * rows];
+    for i in 0..rows {
+        for j in 0..rows {
+            g[i * rows + j] = (0..cols).map(|k| w[i * cols + k] * w[j * cols + k]).sum();
+        }
+    }
+    g
+}
+
+#[test]
+fn orthogonal_is_orthogonal() {
+    for (i, dims) in [vec![8usize, 5], vec![5, 8], vec![6, 2, 3], vec![64, 64]]
+        .iter()
+        .enumerate()
+    {
+        let gain = 1.5;
+        let w = fill_f64(
+            &Init::Orthogonal { gain },
+            dims,
+            Layout::Torch,
+            90 + i as u64,
+        );
+        let rows = dims[0];
+        let cols = w.len() / rows;
+        // rows <= cols: W Wᵀ = gain² I; else Wᵀ W = gain² I.
+        let (g, n) = if rows <= cols {
+            (gram_rows(&w, rows, cols), rows)
+        } else {
+            let mut t = vec![0.0; w.len()];
+            for r in 0..rows {
+                for c in 0..cols {
+                    t[c * rows + r] = w[r * cols + c];
+                }
+            }
+            (gram_rows(&t, cols, rows), cols)
+        };
+        for a in 0..n {
+            for b in 0..n {
+                let want = if a == b { gain * gain } else { 0.0 };
+                assert!(
+                    (g[a * n + b] - want).abs() < 1e-12,
+                    "{dims:?} gram[{a},{b}]"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn eye_dirac_sparse_structure() {
+    let e = fill_f64(&Init::Eye, &[3, 5], Layout::Torch, 0);
+    for r in 0..3 {
+        for c in 0..5 {
+            assert_eq!(e[r * 5 + c], if r == c { 1.0 } else { 0.0 });
+        }
+    }
+    // dirac (4, 2, 3, 3), groups 2: out_per_group 2, min(2, 2) = 2 per group.
+    let d = fill_f64(&Init::Dirac { groups: 2 }, &[4, 2, 3, 3], Layout::Torch, 0);
+    let idx = |o: usize, i: usize, h: usize, w: usize| ((o * 2 + i) * 3 + h) * 3 + w;
+    let mut ones = 0;
+    for g in 0..2 {
+        for dd in 0..2 {
+            assert_eq!(d[idx(g * 2 + dd, dd, 1, 1)], 1.0);
+            ones += 1;
+        }
+    }
+    assert_eq!(d.iter().filter(|&&x| x == 1.0).count(), ones);
+    assert_eq!(d.iter().filter(|&&x| x != 0.0 && x != 1.0).count(), 0);
+
+    let (rows, cols) = (100usize, 300usize);
+    let w = fill_f64(
+        &Init::Sparse {
+            sparsity: 0.25,
+            std: 0.05,
+        },
+        &[rows, cols],
+        Layout::Torch,
+        3,
+    );
+    for c in 0..cols {
+        let zeros = (0..rows).filter(|&r| w[r * cols + c] == 0.0).count();
+        assert_eq!(zeros, 25, "column {c}");
+    }
+    let nz: Vec<f64> = w.iter().copied().filter(|&x| x != 0.0).collect();
+    assert_moments("sparse nonzeros", &nz, 0.0, 0.05, 3.0);
+}
+
+#[test]
+fn linear_default_std_is_0_0361_not_0_088() {
+    let xs = fill_t::<f32>(&nninit::layers::linear_weight_init(), &[128, 256], 42);
+    let theory = 1.0 / (3.0f64 * 256.0).sqrt();
+    assert!((theory - 0.0361).abs() < 1e-4);
+    assert_moments("Linear(256,128).weight", &xs, 0.0, theory, 9.0 / 5.0);
+    let (_, v) = mean_var(&xs);
+    assert!((v.sqrt() - (2.0f64 / 256.0).sqrt()).abs() > 0.05);
+}
+
+#[test]
+fn constants() {
+    assert!(fill_f64(&Init::Zeros, &[3, 4], Layout::Torch, 0)
+        .iter()
+        .all(|&x| x == 0.0));
+    assert!(fill_f64(&Init::Ones, &[3, 4], Layout::Torch, 0)
+        .iter()
+        .all(|&x| x == 1.0));
+    assert!(fill_f64(&Init::Constant(0.25), &[7], Layout::Torch, 0)
+        .iter()
+        .all(|&x| x == 0.25));
+}
