@@ -1,0 +1,95 @@
+//! Command-line arguments (clap derive). Validation into typed settings happens in `cmd/*`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// nninit: neural-network weight initialisation and signal-propagation diagnostics.
+#[derive(Debug, Parser)]
+#[command(name = "nninit", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Initialise an MLP several ways, push real MNIST through it, show per-layer statistics.
+    Probe(ProbeArgs),
+    /// Print the methods table (method, variance formula, best for), from the library's definitions.
+    Table(TableArgs),
+    /// Fill one tensor with a scheme and write it (.npy, .safetensors, or JSON to stdout).
+    Fill(FillArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    /// Layer widths, input first: e.g. 784,256,128,10. Ignored when --depth is given.
+    #[arg(long, default_value = "784,256,128,10")]
+    pub arch: String,
+    /// Number of hidden layers of a deep MLP (784-W-...-W-10); use with --width.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Width of the hidden layers of a deep MLP (with --depth).
+    #[arg(long, default_value_t = 256)]
+    pub width: usize,
+    /// Activation after every hidden Linear: relu, leaky_relu[:slope], tanh, sigmoid, gelu, gelu_tanh, silu, mish, elu[:alpha], selu, softplus, identity.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Comma-free list of inits separated by ';' or given as repeated --init; entries are
+    /// pytorch-default or an init string (kaiming_uniform, normal:0.02, xavier_uniform:gain=1.0, ...).
+    #[arg(long = "init", value_name = "INIT")]
+    pub inits: Vec<String>,
+    /// Seed of the random stream (each init starts from this seed).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Number of MNIST test images pushed through the model.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Directory with the standard MNIST files (raw or .gz); default: the embedded 2,000-image subset.
+    #[arg(long, value_name = "DIR")]
+    pub mnist: Option<PathBuf>,
+    /// Normalise inputs with MNIST's mean/std (0.1307, 0.3081) instead of scaling to [0, 1].
+    #[arg(long)]
+    pub standardize: bool,
+    /// Which statistics to print: std, or all (std, mean, dead %, saturated %).
+    #[arg(long, default_value = "std", value_parser = ["std", "all"])]
+    pub stats: String,
+    /// Print JSON (schema in README) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Write an SVG chart of the std per layer (a line per init, log y-axis).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TableArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FillArgs {
+    /// The scheme: kaiming_uniform, normal:0.02, trunc_normal:0.02, orthogonal, ...
+    #[arg(long)]
+    pub init: String,
+    /// Shape, comma separated, PyTorch layout (out, in, k...): e.g. 256,784.
+    #[arg(long)]
+    pub shape: String,
+    /// Weight layout for the fans: torch (out, in, k...), torch_transpose, jax (k..., in, out).
+    #[arg(long, default_value = "torch")]
+    pub layout: String,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Random stream: std (rand's StdRng through nninit's reference transforms).
+    #[arg(long, default_value = "std")]
+    pub rng: String,
+    /// Element type: f32, f64, bf16, f16.
+    #[arg(long, default_value = "f32")]
+    pub dtype: String,
+    /// Output: FILE.npy, FILE.safetensors, or - for JSON on stdout.
+    #[arg(long)]
+    pub out: String,
+}

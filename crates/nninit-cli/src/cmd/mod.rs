@@ -1,0 +1,27 @@
+//! Subcommands: each turns its arguments into library calls and a report.
+
+pub mod fill;
+pub mod probe;
+pub mod table;
+
+use crate::args::{Cli, Command, ProbeArgs};
+use clap::Parser;
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Probe(a)) => probe::run(&a),
+        Some(Command::Table(a)) => table::run(&a),
+        Some(Command::Fill(a)) => fill::run(&a),
+        // `nninit` alone runs the main job with its defaults.
+        None => {
+            let a = ProbeWrapper::parse_from(["nninit-probe"]).args;
+            probe::run(&a)
+        }
+    }
+}
+
+#[derive(Parser)]
+struct ProbeWrapper {
+    #[command(flatten)]
+    args: ProbeArgs,
+}

@@ -1,0 +1,205 @@
+//! `nninit probe`: the classic initialisation experiment on real MNIST.
+
+use crate::args::ProbeArgs;
+use crate::report::{self, InitResult, LinearDefaultCheck, ProbeReport};
+use anyhow::{bail, Context, Result};
+use nninit::{Init, Layout, RngStream, Shape};
+use nninit_diag::data::{Mnist, Normalize, Split};
+use nninit_diag::{Activation, ModelInit, Sequential};
+use rand::SeedableRng;
+
+/// The six inits of the classic experiment.
+pub const DEFAULT_INITS: [&str; 6] = [
+    "pytorch-default",
+    "xavier_uniform",
+    "kaiming_uniform",
+    "kaiming_normal",
+    "normal:0.02",
+    "zeros",
+];
+
+/// Splits an init list on commas, keeping commas that belong to an init's own parameters
+/// (`uniform:-0.1,0.1,kaiming_uniform` is two inits).
+pub fn split_init_list(list: &str) -> Vec<String> {
+    let starts_init = |tok: &str| {
+        let name = tok
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        nninit::schemes::known_names().contains(&name.as_str())
+            || matches!(
+                name.as_str(),
+                "pytorch-default" | "torch-default" | "pytorch_default" | "default" | "lsuv"
+            )
+    };
+    let mut out: Vec<String> = vec![];
+    for tok in list.split(',') {
+        match out.last_mut() {
+            Some(last) if !starts_init(tok) => {
+                last.push(',');
+                last.push_str(tok);
+            }
+            _ => out.push(tok.trim().to_string()),
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// Parses `--arch 784,256,128,10`.
+pub fn parse_arch(s: &str) -> Result<Vec<usize>> {
+    let mut v = vec![];
+    for part in s.split(',') {
+        let p = part.trim();
+        match p.parse::<usize>() {
+            Ok(n) if n > 0 => v.push(n),
+            _ => bail!("invalid --arch '{s}': '{p}' is not a positive integer"),
+        }
+    }
+    if v.len() < 2 {
+        bail!("invalid --arch '{s}': give at least input and output widths, e.g. 784,256,10");
+    }
+    Ok(v)
+}
+
+pub fn load_data(mnist: Option<&std::path::Path>, standardize: bool) -> Result<(Mnist, String)> {
+    let (mut data, source) = match mnist {
+        Some(dir) => (
+            Mnist::load_dir(dir, Split::Test)?,
+            format!("MNIST test set from {}", dir.display()),
+        ),
+        None => (
+            Mnist::embedded()?,
+            "embedded MNIST subset (first 2,000 test images)".to_string(),
+        ),
+    };
+    if standardize {
+        data.normalize(Normalize::Standard);
+    }
+    Ok((data, source))
+}
+
+pub fn run(a: &ProbeArgs) -> Result<()> {
+    let report = probe(a)?;
+    if let Some(path) = &a.plot {
+        report::plot::write_probe_svg(&report, path)
+            .with_context(|| format!("writing --plot {}", path.display()))?;
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report::table::probe_text(&report, a.stats == "all"));
+        if let Some(path) = &a.plot {
+            println!("\nchart written to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Runs the experiment and returns the report (no printing).
+pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
+    let widths = match a.depth {
+        Some(d) => Sequential::deep_widths(784, a.width, d, 10)?,
+        None => parse_arch(&a.arch)?,
+    };
+    if widths[0] != 784 {
+        bail!(
+            "invalid --arch: the first width must be 784 (MNIST images are 28x28), got {}",
+            widths[0]
+        );
+    }
+    let act: Activation = a.activation.parse()?;
+    let init_texts: Vec<String> = if a.inits.is_empty() {
+        DEFAULT_INITS.iter().map(|s| s.to_string()).collect()
+    } else {
+        a.inits.iter().flat_map(|s| split_init_list(s)).collect()
+    };
+    if init_texts.is_empty() {
+        bail!("--init is empty; give e.g. --init kaiming_uniform,normal:0.02");
+    }
+    let inits: Vec<ModelInit> = init_texts
+        .iter()
+        .map(|s| {
+            s.parse::<ModelInit>()
+                .with_context(|| format!("--init '{s}'"))
+        })
+        .collect::<Result<_>>()?;
+    if a.batch == 0 {
+        bail!("--batch must be >= 1");
+    }
+    let (data, source) = load_data(a.mnist.as_deref(), a.standardize)?;
+    if a.batch > data.n {
+        bail!(
+            "--batch {} is larger than the data ({} images in the {}); use --batch {} or less{}",
+            a.batch,
+            data.n,
+            source,
+            data.n,
+            if a.mnist.is_none() {
+                ", or --mnist DIR for the full set"
+            } else {
+                ""
+            }
+        );
+    }
+    let (x, _labels) = data.batch(0, a.batch)?;
+
+    let bar = indicatif::ProgressBar::new(inits.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} probing {msg} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut results = vec![];
+    for init in &inits {
+        bar.set_message(init.label());
+        let mut model = Sequential::mlp(&widths, act)?;
+        let mut stream = RngStream(rand::rngs::StdRng::seed_from_u64(a.seed));
+        model.apply(init, &mut stream)?;
+        let layers = model.forward_stats(x, a.batch)?;
+        results.push(InitResult {
+            init: init.label(),
+            layers,
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    Ok(ProbeReport {
+        arch: widths,
+        activation: act.to_string(),
+        batch: a.batch,
+        seed: a.seed,
+        data: source,
+        rng: "std".into(),
+        inits: results,
+        linear_default: linear_default_check(a.seed)?,
+    })
+}
+
+/// Measures the std of a default `nn.Linear(256, 128)` weight against 1/sqrt(3·256).
+pub fn linear_default_check(seed: u64) -> Result<LinearDefaultCheck> {
+    let shape = Shape::new(&[128, 256])?;
+    let mut w = vec![0f32; shape.numel()];
+    let mut stream = RngStream(rand::rngs::StdRng::seed_from_u64(seed));
+    nninit::layers::linear_weight_init().fill(&mut w, &shape, Layout::Torch, &mut stream)?;
+    let n = w.len() as f64;
+    let mean = w.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let var = w.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+    let theory = nninit::layers::linear_weight_init()
+        .resolve(&shape, Layout::Torch)?
+        .variance(shape.numel())
+        .sqrt();
+    let quoted = Init::kaiming_normal_default()
+        .resolve(&shape, Layout::Torch)?
+        .variance(shape.numel())
+        .sqrt();
+    Ok(LinearDefaultCheck {
+        fan_in: 256,
+        fan_out: 128,
+        measured_std: var.sqrt(),
+        theory_std: theory,
+        often_quoted_std: quoted,
+    })
+}

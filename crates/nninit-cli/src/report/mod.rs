@@ -1,0 +1,49 @@
+//! Reports: one serialisable struct per command, the source of the table, `--json` and the chart.
+
+pub mod plot;
+pub mod table;
+
+use nninit_diag::LayerStats;
+use serde::Serialize;
+
+/// `nninit probe`'s result (the `--json` document; schema in README).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeReport {
+    /// Layer widths, input first.
+    pub arch: Vec<usize>,
+    /// Activation after every hidden Linear.
+    pub activation: String,
+    /// Images pushed through.
+    pub batch: usize,
+    /// Seed each init started from.
+    pub seed: u64,
+    /// Where the data came from.
+    pub data: String,
+    /// Random stream.
+    pub rng: String,
+    /// One entry per init, in the order given.
+    pub inits: Vec<InitResult>,
+    /// The default `nn.Linear(256, 128)` weight std, measured vs theory.
+    pub linear_default: LinearDefaultCheck,
+}
+
+/// Per-layer statistics of one init.
+#[derive(Debug, Clone, Serialize)]
+pub struct InitResult {
+    /// The init's label (`pytorch-default`, `kaiming_uniform`, `normal:std=0.02`, ...).
+    pub init: String,
+    /// One entry per layer output.
+    pub layers: Vec<LayerStats>,
+}
+
+/// Measured std of a default `nn.Linear(256,128)` weight next to the theory.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinearDefaultCheck {
+    pub fan_in: usize,
+    pub fan_out: usize,
+    pub measured_std: f64,
+    /// 1/sqrt(3·fan_in).
+    pub theory_std: f64,
+    /// sqrt(2/fan_in), the value often (wrongly) quoted.
+    pub often_quoted_std: f64,
+}

@@ -1,0 +1,134 @@
+//! Plain-text tables.
+
+use super::ProbeReport;
+
+/// Renders rows under a header, columns padded; the first column left-aligned, others right.
+pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    let ncol = header.len();
+    let mut w: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(ncol) {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = w[i].saturating_sub(c.chars().count());
+            if i == 0 {
+                s.push_str(c);
+                s.push_str(&" ".repeat(pad));
+            } else {
+                s.push_str("  ");
+                s.push_str(&" ".repeat(pad));
+                s.push_str(c);
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let sep: String = w
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            if i == 0 {
+                "-".repeat(n)
+            } else {
+                format!("  {}", "-".repeat(n))
+            }
+        })
+        .collect();
+    let mut out = line(header.to_vec()) + &sep + "\n";
+    for r in rows {
+        out.push_str(&line(r.iter().map(|s| s.as_str()).collect()));
+    }
+    out
+}
+
+/// Formats a statistic compactly: 4 significant digits, scientific when tiny or huge.
+pub fn num(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if !x.is_finite() {
+        format!("{x}")
+    } else if x.abs() >= 1e-3 && x.abs() < 1e4 {
+        format!("{:.4}", x)
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// The probe's tables: one per statistic (std always; mean, dead %, saturated % with `all`).
+pub fn probe_text(r: &ProbeReport, all: bool) -> String {
+    let mut out = String::new();
+    let arch: Vec<String> = r.arch.iter().map(|w| w.to_string()).collect();
+    out.push_str(&format!(
+        "MLP {} ({}), {} images of the {}, seed {}, rng {}\n\n",
+        arch.join("-"),
+        r.activation,
+        r.batch,
+        r.data,
+        r.seed,
+        r.rng
+    ));
+    let mut header: Vec<&str> = vec!["layer output"];
+    header.extend(r.inits.iter().map(|i| i.init.as_str()));
+    type Stat = fn(&nninit_diag::LayerStats) -> String;
+    let mut stats: Vec<(&str, Stat)> = vec![("activation std", |l| num(l.std))];
+    if all {
+        stats.push(("activation mean", |l| num(l.mean)));
+        stats.push(("exact zeros (dead ReLU outputs)", |l| pct(l.frac_zero)));
+        stats.push(("units dead on the whole batch", |l| pct(l.frac_dead_units)));
+        stats.push(("saturated (|tanh|>0.97, sigmoid<0.03 or >0.97)", |l| {
+            pct(l.frac_saturated)
+        }));
+    }
+    let nlayers = r.inits.first().map(|i| i.layers.len()).unwrap_or(0);
+    for (title, f) in stats {
+        out.push_str(&format!("{title}:\n"));
+        let rows: Vec<Vec<String>> = (0..nlayers)
+            .map(|li| {
+                let mut row = vec![r.inits[0].layers[li].label.clone()];
+                row.extend(r.inits.iter().map(|i| f(&i.layers[li])));
+                row
+            })
+            .collect();
+        out.push_str(&render(&header, &rows));
+        out.push('\n');
+    }
+    let c = &r.linear_default;
+    out.push_str(&format!(
+        "PyTorch default nn.Linear({}, {}).weight: measured std {:.4}, theory 1/sqrt(3*{}) = {:.4}.\n",
+        c.fan_in, c.fan_out, c.measured_std, c.fan_in, c.theory_std
+    ));
+    out.push_str(&format!(
+        "The often-quoted sqrt(2/{}) = {:.4} is wrong: Linear uses kaiming_uniform with a = sqrt(5), \
+         whose gain sqrt(2/(1+5)) = 1/sqrt(3) gives U(+-1/sqrt(fan_in)), std 1/sqrt(3*fan_in).\n",
+        c.fan_in, c.often_quoted_std
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_aligns_columns() {
+        let t = render(&["a", "bb"], &[vec!["xyz".into(), "1".into()]]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "a    bb");
+        assert_eq!(lines[1], "---  --");
+        assert_eq!(lines[2], "xyz   1");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(0.03608), "0.0361");
+        assert_eq!(num(1.5e-7), "1.50e-7");
+    }
+}

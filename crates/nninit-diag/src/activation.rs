@@ -1,0 +1,477 @@
+//! Scalar activation functions (nonlinearities) with their derivatives.
+//!
+//! Each [`Activation`] knows its value `phi(x)` ([`Activation::apply`]), its derivative
+//! `phi'(x)` ([`Activation::derivative`]) and, for the bounded ones (tanh, sigmoid), when an
+//! output counts as *saturated* ([`Activation::is_saturated`]). Activations parse from and print
+//! to short names (`relu`, `leaky_relu:0.2`, `elu:1`, ...) that round-trip through
+//! [`FromStr`] and [`Display`](fmt::Display).
+//!
+//! All functions are evaluated in `f64`, in numerically stable forms (no overflow for large
+//! `|x|`), and propagate `NaN`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{DiagError, Result};
+
+/// SELU's `alpha` (Klambauer et al., 2017), as used by PyTorch.
+pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_284_817_042_991_671_7;
+/// SELU's `scale` (lambda) (Klambauer et al., 2017), as used by PyTorch.
+pub const SELU_SCALE: f64 = 1.050_700_987_355_480_493_419_334_985_294_6;
+/// Default negative slope of [`Activation::LeakyRelu`] when none is given (PyTorch's default).
+pub const DEFAULT_LEAKY_SLOPE: f64 = 0.01;
+/// Default `alpha` of [`Activation::Elu`] when none is given (PyTorch's default).
+pub const DEFAULT_ELU_ALPHA: f64 = 1.0;
+/// Saturation threshold: a tanh output with `|y| >` this, or a sigmoid output outside
+/// `[1 - threshold, threshold]`, counts as saturated.
+pub const SATURATION_THRESHOLD: f64 = 0.97;
+
+/// Lower saturation bound of the sigmoid, `1 - SATURATION_THRESHOLD` written exactly.
+const SIGMOID_SATURATION_LOW: f64 = 0.03;
+
+/// `sqrt(2 / pi)`, used by the tanh approximation of GELU.
+const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+/// `1 / sqrt(2 pi)`, the standard normal density at 0.
+const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+/// Cubic coefficient of the tanh approximation of GELU.
+const GELU_TANH_C: f64 = 0.044_715;
+
+/// A scalar nonlinearity `phi`, applied element-wise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    /// `phi(x) = x` (name `identity`, alias `linear`).
+    Identity,
+    /// `phi(x) = max(0, x)` (name `relu`). The derivative at 0 is taken as 0.
+    Relu,
+    /// `phi(x) = x` for `x >= 0`, `slope * x` otherwise (name `leaky_relu` or
+    /// `leaky_relu:SLOPE`; default slope 0.01). The payload is the negative slope.
+    LeakyRelu(f64),
+    /// `phi(x) = tanh(x)` (name `tanh`). Saturates.
+    Tanh,
+    /// `phi(x) = 1 / (1 + exp(-x))` (name `sigmoid`). Saturates.
+    Sigmoid,
+    /// Exact GELU, `phi(x) = x * Phi(x) = x/2 * (1 + erf(x / sqrt 2))` (name `gelu`).
+    Gelu,
+    /// Tanh approximation of GELU,
+    /// `phi(x) = x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))` (name `gelu_tanh`).
+    GeluTanh,
+    /// SiLU / swish, `phi(x) = x * sigmoid(x)` (name `silu`, alias `swish`).
+    Silu,
+    /// Mish, `phi(x) = x * tanh(softplus(x))` (name `mish`).
+    Mish,
+    /// ELU, `phi(x) = x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise (name `elu` or
+    /// `elu:ALPHA`; default alpha 1). The payload is `alpha`.
+    Elu(f64),
+    /// SELU, `phi(x) = scale * elu_alpha(x)` with [`SELU_ALPHA`] and [`SELU_SCALE`]
+    /// (name `selu`).
+    Selu,
+    /// Softplus, `phi(x) = ln(1 + exp(x))` (name `softplus`), computed stably (no threshold
+    /// cut-over as in PyTorch's `beta=1, threshold=20`; the difference there is below 1e-8).
+    Softplus,
+}
+
+/// Canonical names, in declaration order.
+const NAMES: [&str; 12] = [
+    "identity",
+    "relu",
+    "leaky_relu",
+    "tanh",
+    "sigmoid",
+    "gelu",
+    "gelu_tanh",
+    "silu",
+    "mish",
+    "elu",
+    "selu",
+    "softplus",
+];
+
+/// Numerically stable logistic sigmoid.
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Numerically stable `ln(1 + exp(x))`.
+fn softplus(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+/// `x` for `x > 0`, `neg(x)` for `x <= 0`, NaN for NaN.
+fn piecewise(x: f64, neg: impl Fn(f64) -> f64) -> f64 {
+    if x > 0.0 || x.is_nan() {
+        x
+    } else {
+        neg(x)
+    }
+}
+
+/// `1` for `x > 0`, `neg(x)` for `x <= 0`, NaN for NaN.
+fn piecewise_derivative(x: f64, neg: impl Fn(f64) -> f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x.is_nan() {
+        x
+    } else {
+        neg(x)
+    }
+}
+
+impl Activation {
+    /// Every activation, with default parameters for the parameterised ones, in the order of
+    /// [`Activation::all_names`].
+    pub const ALL: [Activation; 12] = [
+        Activation::Identity,
+        Activation::Relu,
+        Activation::LeakyRelu(DEFAULT_LEAKY_SLOPE),
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Gelu,
+        Activation::GeluTanh,
+        Activation::Silu,
+        Activation::Mish,
+        Activation::Elu(DEFAULT_ELU_ALPHA),
+        Activation::Selu,
+        Activation::Softplus,
+    ];
+
+    /// The canonical names accepted by [`FromStr`] (without parameters or aliases).
+    pub fn all_names() -> &'static [&'static str] {
+        &NAMES
+    }
+
+    /// The canonical name of this activation, without its parameter (`"leaky_relu"`, not
+    /// `"leaky_relu:0.2"`; use [`Display`](fmt::Display) for the full, parseable form).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Activation::Identity => "identity",
+            Activation::Relu => "relu",
+            Activation::LeakyRelu(_) => "leaky_relu",
+            Activation::Tanh => "tanh",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Gelu => "gelu",
+            Activation::GeluTanh => "gelu_tanh",
+            Activation::Silu => "silu",
+            Activation::Mish => "mish",
+            Activation::Elu(_) => "elu",
+            Activation::Selu => "selu",
+            Activation::Softplus => "softplus",
+        }
+    }
+
+    /// The value `phi(x)`.
+    pub fn apply(&self, x: f64) -> f64 {
+        match *self {
+            Activation::Identity => x,
+            Activation::Relu => piecewise(x, |_| 0.0),
+            Activation::LeakyRelu(slope) => piecewise(x, |x| slope * x),
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => sigmoid(x),
+            Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2)),
+            Activation::GeluTanh => {
+                let u = SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x);
+                0.5 * x * (1.0 + u.tanh())
+            }
+            Activation::Silu => x * sigmoid(x),
+            Activation::Mish => x * softplus(x).tanh(),
+            Activation::Elu(alpha) => piecewise(x, |x| alpha * x.exp_m1()),
+            Activation::Selu => SELU_SCALE * piecewise(x, |x| SELU_ALPHA * x.exp_m1()),
+            Activation::Softplus => softplus(x),
+        }
+    }
+
+    /// The derivative `phi'(x)`. At the kink of ReLU / leaky ReLU / ELU / SELU (`x = 0`) the
+    /// left derivative is returned, as PyTorch's autograd does.
+    pub fn derivative(&self, x: f64) -> f64 {
+        match *self {
+            Activation::Identity => 1.0,
+            Activation::Relu => piecewise_derivative(x, |_| 0.0),
+            Activation::LeakyRelu(slope) => piecewise_derivative(x, |_| slope),
+            Activation::Tanh => {
+                let t = x.tanh();
+                1.0 - t * t
+            }
+            Activation::Sigmoid => {
+                let s = sigmoid(x);
+                s * (1.0 - s)
+            }
+            Activation::Gelu => {
+                let cdf = 0.5 * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2));
+                let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
+                cdf + x * pdf
+            }
+            Activation::GeluTanh => {
+                let x2 = x * x;
+                let t = (SQRT_2_OVER_PI * (x + GELU_TANH_C * x2 * x)).tanh();
+                0.5 * (1.0 + t)
+                    + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * x2)
+            }
+            Activation::Silu => {
+                let s = sigmoid(x);
+                s * (1.0 + x * (1.0 - s))
+            }
+            Activation::Mish => {
+                let t = softplus(x).tanh();
+                t + x * (1.0 - t * t) * sigmoid(x)
+            }
+            Activation::Elu(alpha) => piecewise_derivative(x, |x| alpha * x.exp()),
+            Activation::Selu => SELU_SCALE * piecewise_derivative(x, |x| SELU_ALPHA * x.exp()),
+            Activation::Softplus => sigmoid(x),
+        }
+    }
+
+    /// Whether this activation is bounded and can saturate (tanh, sigmoid).
+    pub fn saturates(&self) -> bool {
+        matches!(self, Activation::Tanh | Activation::Sigmoid)
+    }
+
+    /// Whether the *output* `y = phi(x)` lies in the saturated region: `|y| > 0.97` for tanh,
+    /// `y < 0.03` or `y > 0.97` for sigmoid (see [`SATURATION_THRESHOLD`]); always `false` for
+    /// activations that do not saturate.
+    pub fn is_saturated(&self, y: f64) -> bool {
+        match self {
+            Activation::Tanh => y.abs() > SATURATION_THRESHOLD,
+            Activation::Sigmoid => {
+                !y.is_nan() && !(SIGMOID_SATURATION_LOW..=SATURATION_THRESHOLD).contains(&y)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    /// Prints the parseable name: `relu`, `leaky_relu:0.2`, `elu:1`, ...
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Activation::LeakyRelu(p) | Activation::Elu(p) => write!(f, "{}:{}", self.name(), p),
+            _ => f.write_str(self.name()),
+        }
+    }
+}
+
+/// The list of accepted names for error messages.
+fn expected_names() -> String {
+    NAMES
+        .iter()
+        .map(|n| match *n {
+            "leaky_relu" => "leaky_relu[:slope]",
+            "elu" => "elu[:alpha]",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl FromStr for Activation {
+    type Err = DiagError;
+
+    /// Parses a name (case-insensitive, `-` accepted for `_`), optionally with a `:PARAM`
+    /// for `leaky_relu` (negative slope) and `elu` (alpha). Aliases: `linear` = `identity`,
+    /// `swish` = `silu`.
+    fn from_str(s: &str) -> Result<Self> {
+        let spec = s.trim().to_ascii_lowercase().replace('-', "_");
+        let (name, param) = match spec.split_once(':') {
+            Some((n, p)) => (n.trim(), Some(p.trim())),
+            None => (spec.as_str(), None),
+        };
+        let unknown = || DiagError::UnknownName {
+            what: "activation",
+            name: s.trim().to_string(),
+            expected: expected_names(),
+        };
+        let parse_param = |p: &str, meaning: &str| -> Result<f64> {
+            match p.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(DiagError::InvalidSpec(format!(
+                    "activation '{}': {meaning} '{p}' is not a finite number",
+                    s.trim()
+                ))),
+            }
+        };
+        let act = match name {
+            "identity" | "linear" => Activation::Identity,
+            "relu" => Activation::Relu,
+            "leaky_relu" | "leakyrelu" => Activation::LeakyRelu(match param {
+                Some(p) => parse_param(p, "negative slope")?,
+                None => DEFAULT_LEAKY_SLOPE,
+            }),
+            "tanh" => Activation::Tanh,
+            "sigmoid" => Activation::Sigmoid,
+            "gelu" => Activation::Gelu,
+            "gelu_tanh" => Activation::GeluTanh,
+            "silu" | "swish" => Activation::Silu,
+            "mish" => Activation::Mish,
+            "elu" => Activation::Elu(match param {
+                Some(p) => parse_param(p, "alpha")?,
+                None => DEFAULT_ELU_ALPHA,
+            }),
+            "selu" => Activation::Selu,
+            "softplus" => Activation::Softplus,
+            _ => return Err(unknown()),
+        };
+        if param.is_some() && !matches!(act, Activation::LeakyRelu(_) | Activation::Elu(_)) {
+            return Err(DiagError::InvalidSpec(format!(
+                "activation '{}': '{}' takes no parameter (only leaky_relu:SLOPE and elu:ALPHA do)",
+                s.trim(),
+                act.name()
+            )));
+        }
+        Ok(act)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    const POINTS: [f64; 12] = [
+        -4.0, -2.5, -1.3, -0.7, -0.2, -0.01, 0.01, 0.3, 0.9, 1.7, 2.6, 4.5,
+    ];
+
+    fn all_with_params() -> Vec<Activation> {
+        let mut v = Activation::ALL.to_vec();
+        v.push(Activation::LeakyRelu(0.2));
+        v.push(Activation::Elu(0.5));
+        v
+    }
+
+    #[test]
+    fn derivatives_match_central_differences() {
+        let h = 1e-6;
+        for act in all_with_params() {
+            for &x in &POINTS {
+                let fd = (act.apply(x + h) - act.apply(x - h)) / (2.0 * h);
+                let d = act.derivative(x);
+                assert!(
+                    (fd - d).abs() < 1e-7 * (1.0 + d.abs()),
+                    "{act} at {x}: analytic {d}, finite difference {fd}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-14;
+        assert!(close(Activation::Gelu.apply(1.0), 0.8413447460685429));
+        assert!(close(Activation::Gelu.apply(-1.0), -0.15865525393145707));
+        assert!(close(Activation::GeluTanh.apply(1.0), 0.8411919906082768));
+        assert!(close(Activation::Silu.apply(1.0), 0.7310585786300049));
+        assert!(close(Activation::Sigmoid.apply(1.0), 0.7310585786300049));
+        assert!(close(Activation::Mish.apply(1.0), 0.8650983882673103));
+        assert!(close(Activation::Mish.apply(-1.0), -0.30340146137410895));
+        assert!(close(
+            Activation::Softplus.apply(0.0),
+            std::f64::consts::LN_2
+        ));
+        assert!(close(Activation::Selu.apply(-1.0), -1.1113307378125625));
+        assert!(close(Activation::Selu.apply(2.0), 2.0 * SELU_SCALE));
+        assert!(close(Activation::Elu(1.0).apply(-1.0), -0.6321205588285577));
+        assert!(close(Activation::LeakyRelu(0.2).apply(-3.0), -0.6));
+        assert_eq!(Activation::Relu.apply(-2.0), 0.0);
+        assert_eq!(Activation::Relu.apply(2.5), 2.5);
+        assert_eq!(Activation::Relu.derivative(0.0), 0.0);
+        assert_eq!(Activation::LeakyRelu(0.1).derivative(0.0), 0.1);
+        assert_eq!(Activation::Identity.derivative(123.0), 1.0);
+    }
+
+    #[test]
+    fn stable_at_extremes_and_propagates_nan() {
+        for act in all_with_params() {
+            for x in [-1e3, -50.0, 50.0, 1e3] {
+                let (y, d) = (act.apply(x), act.derivative(x));
+                assert!(y.is_finite() && d.is_finite(), "{act} at {x}: {y}, {d}");
+            }
+            assert!(act.apply(f64::NAN).is_nan(), "{act}");
+            if act != Activation::Identity {
+                assert!(act.derivative(f64::NAN).is_nan(), "{act}");
+            }
+        }
+        assert_eq!(Activation::Softplus.apply(1e3), 1e3);
+        assert_eq!(Activation::Sigmoid.apply(-1e3), 0.0);
+    }
+
+    #[test]
+    fn saturation_rules() {
+        let t = Activation::Tanh;
+        assert!(t.saturates());
+        assert!(t.is_saturated(0.98) && t.is_saturated(-0.99));
+        assert!(!t.is_saturated(0.97) && !t.is_saturated(-0.5) && !t.is_saturated(0.0));
+        let s = Activation::Sigmoid;
+        assert!(s.saturates());
+        assert!(s.is_saturated(0.02) && s.is_saturated(0.99));
+        assert!(!s.is_saturated(0.03) && !s.is_saturated(0.5) && !s.is_saturated(0.97));
+        assert!(!s.is_saturated(f64::NAN) && !t.is_saturated(f64::NAN));
+        for act in all_with_params() {
+            if !matches!(act, Activation::Tanh | Activation::Sigmoid) {
+                assert!(!act.saturates(), "{act}");
+                assert!(!act.is_saturated(0.999) && !act.is_saturated(-5.0), "{act}");
+            }
+        }
+    }
+
+    #[test]
+    fn parse_display_round_trip() {
+        for act in all_with_params() {
+            let s = act.to_string();
+            assert_eq!(s.parse::<Activation>().ok(), Some(act), "{s}");
+        }
+        assert_eq!(Activation::LeakyRelu(0.2).to_string(), "leaky_relu:0.2");
+        assert_eq!(Activation::Elu(1.0).to_string(), "elu:1");
+        assert_eq!(Activation::Relu.to_string(), "relu");
+        let cases = [
+            ("linear", Activation::Identity),
+            ("swish", Activation::Silu),
+            ("ReLU", Activation::Relu),
+            (" gelu-tanh ", Activation::GeluTanh),
+            ("leaky_relu", Activation::LeakyRelu(DEFAULT_LEAKY_SLOPE)),
+            ("leaky_relu:0.2", Activation::LeakyRelu(0.2)),
+            ("elu", Activation::Elu(1.0)),
+            ("elu:1.0", Activation::Elu(1.0)),
+        ];
+        for (s, want) in cases {
+            assert_eq!(s.parse::<Activation>().ok(), Some(want), "{s}");
+        }
+        assert_eq!(Activation::all_names().len(), Activation::ALL.len());
+        for (name, act) in Activation::all_names().iter().zip(Activation::ALL) {
+            assert_eq!(*name, act.name());
+            assert_eq!(name.parse::<Activation>().ok(), Some(act));
+        }
+    }
+
+    #[test]
+    fn unknown_and_bad_names_are_errors() {
+        match "relu6".parse::<Activation>() {
+            Err(DiagError::UnknownName {
+                what,
+                name,
+                expected,
+            }) => {
+                assert_eq!(what, "activation");
+                assert_eq!(name, "relu6");
+                assert!(expected.contains("gelu_tanh") && expected.contains("leaky_relu"));
+            }
+            other => panic!("expected UnknownName, got {other:?}"),
+        }
+        let msg = "relu6".parse::<Activation>().err().map(|e| e.to_string());
+        assert!(msg.is_some_and(|m| m.contains("unknown activation 'relu6'")));
+        for bad in ["leaky_relu:abc", "elu:nan", "relu:0.1", "elu:"] {
+            assert!(
+                matches!(bad.parse::<Activation>(), Err(DiagError::InvalidSpec(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            "".parse::<Activation>(),
+            Err(DiagError::UnknownName { .. })
+        ));
+    }
+}

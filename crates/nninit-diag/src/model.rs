@@ -1,0 +1,294 @@
+//! The model: a `Sequential` of Linear layers and activations, like PyTorch's
+//! `nn.Sequential(nn.Linear(784, 256), nn.ReLU(), ...)`.
+//!
+//! Parameters live as plain `Vec<f32>` in PyTorch's layout (weight `(out, in)`, used as
+//! `y = x @ W.T + b`); the forward pass runs on candle-core (CPU).
+
+use crate::activation::Activation;
+use crate::error::{DiagError, Result};
+use candle_core::{Device, Tensor};
+use nninit::layers::{linear_bias_init, linear_weight_init};
+use nninit::{Init, Layout, Shape, Stream};
+
+/// One module of a [`Sequential`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Layer {
+    /// `nn.Linear(in_features, out_features)` with bias.
+    Linear {
+        /// Inputs.
+        in_features: usize,
+        /// Outputs.
+        out_features: usize,
+        /// Weight, row-major `(out_features, in_features)`.
+        weight: Vec<f32>,
+        /// Bias, `(out_features,)`.
+        bias: Vec<f32>,
+    },
+    /// An elementwise activation.
+    Act(Activation),
+}
+
+impl Layer {
+    /// `Linear`, `ReLU`, `Tanh`, ... (PyTorch's class names).
+    pub fn kind(&self) -> String {
+        match self {
+            Layer::Linear { .. } => "Linear".into(),
+            Layer::Act(a) => torch_class_name(*a).into(),
+        }
+    }
+}
+
+/// How the weights of every Linear layer are initialised (`model.apply(fn)`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelInit {
+    /// PyTorch's defaults: weight `kaiming_uniform(a=√5)` = `U(±1/√fan_in)`, bias
+    /// `U(±1/√fan_in)`, drawn weight then bias per layer (`pytorch-default`).
+    TorchDefault,
+    /// The scheme for every weight; biases zero unless `bias` says otherwise.
+    Scheme {
+        /// Weight init.
+        weight: Init,
+        /// Bias init (default zeros).
+        bias: Init,
+    },
+}
+
+impl ModelInit {
+    /// A scheme for the weights, zero biases.
+    pub fn weights(init: Init) -> ModelInit {
+        ModelInit::Scheme {
+            weight: init,
+            bias: Init::Zeros,
+        }
+    }
+
+    /// The label used in tables and JSON (`pytorch-default`, or the init's text form).
+    pub fn label(&self) -> String {
+        match self {
+            ModelInit::TorchDefault => "pytorch-default".into(),
+            ModelInit::Scheme { weight, bias } => {
+                if *bias == Init::Zeros {
+                    weight.to_string()
+                } else {
+                    format!("{weight}+bias={bias}")
+                }
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for ModelInit {
+    type Err = DiagError;
+    /// `pytorch-default` (also `torch-default`, `default`) or any [`Init`] text form.
+    fn from_str(s: &str) -> Result<ModelInit> {
+        match s.trim() {
+            "pytorch-default" | "torch-default" | "pytorch_default" | "default" => {
+                Ok(ModelInit::TorchDefault)
+            }
+            other => Ok(ModelInit::weights(other.parse()?)),
+        }
+    }
+}
+
+impl std::fmt::Display for ModelInit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// A stack of layers applied in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequential {
+    /// The layers, in order.
+    pub layers: Vec<Layer>,
+}
+
+impl Sequential {
+    /// An MLP with these layer widths (`[784, 256, 128, 10]`): Linear, activation, ...,
+    /// Linear (no activation after the last). Parameters start at zero; call
+    /// [`Sequential::apply`].
+    ///
+    /// # Errors
+    /// [`DiagError::InvalidSpec`] for fewer than 2 widths or a zero width.
+    pub fn mlp(widths: &[usize], act: Activation) -> Result<Sequential> {
+        if widths.len() < 2 {
+            return Err(DiagError::InvalidSpec(format!(
+                "an MLP needs at least 2 layer widths (input and output), got {widths:?}"
+            )));
+        }
+        if let Some(i) = widths.iter().position(|&w| w == 0) {
+            return Err(DiagError::InvalidSpec(format!(
+                "layer width {i} is 0 in {widths:?}; every width must be >= 1"
+            )));
+        }
+        let mut layers = vec![];
+        for (i, win) in widths.windows(2).enumerate() {
+            let (fi, fo) = (win[0], win[1]);
+            let n = fi
+                .checked_mul(fo)
+                .ok_or_else(|| DiagError::InvalidSpec(format!("layer {fi}x{fo} is too large")))?;
+            layers.push(Layer::Linear {
+                in_features: fi,
+                out_features: fo,
+                weight: vec![0.0; n],
+                bias: vec![0.0; fo],
+            });
+            if i + 2 < widths.len() {
+                layers.push(Layer::Act(act));
+            }
+        }
+        Ok(Sequential { layers })
+    }
+
+    /// Widths of a deep MLP: `input`, then `depth` hidden layers of `width`, then `output`.
+    ///
+    /// # Errors
+    /// [`DiagError::InvalidSpec`] when `depth` or `width` is 0.
+    pub fn deep_widths(
+        input: usize,
+        width: usize,
+        depth: usize,
+        output: usize,
+    ) -> Result<Vec<usize>> {
+        if depth == 0 || width == 0 {
+            return Err(DiagError::InvalidSpec(format!(
+                "--depth and --width must be >= 1, got depth {depth}, width {width}"
+            )));
+        }
+        let mut w = vec![input];
+        w.extend(std::iter::repeat_n(width, depth));
+        w.push(output);
+        Ok(w)
+    }
+
+    /// Input width.
+    pub fn in_features(&self) -> usize {
+        self.layers
+            .iter()
+            .find_map(|l| match l {
+                Layer::Linear { in_features, .. } => Some(*in_features),
+                Layer::Act(_) => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// Initialises every Linear layer in order, like PyTorch's `model.apply(init_fn)`:
+    /// for each layer, the weight is drawn, then the bias.
+    ///
+    /// # Errors
+    /// Errors from [`Init::fill`]; on error the model may be partly initialised.
+    pub fn apply<S: Stream + ?Sized>(&mut self, init: &ModelInit, stream: &mut S) -> Result<()> {
+        if let ModelInit::Scheme { weight, bias } = init {
+            weight.validate()?;
+            bias.validate()?;
+        }
+        for layer in &mut self.layers {
+            if let Layer::Linear {
+                in_features,
+                out_features,
+                weight,
+                bias,
+            } = layer
+            {
+                let ws = Shape::new(&[*out_features, *in_features])?;
+                let bs = Shape::new(&[*out_features])?;
+                let (wi, bi) = match init {
+                    ModelInit::TorchDefault => {
+                        (linear_weight_init(), linear_bias_init(*in_features))
+                    }
+                    ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
+                };
+                wi.fill(weight, &ws, Layout::Torch, stream)?;
+                bi.fill(bias, &bs, Layout::Torch, stream)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `x` (row-major `(batch, in_features)`) through the model and returns every layer's
+    /// output, in order, each `(batch, width)` row-major.
+    ///
+    /// # Errors
+    /// [`DiagError::InvalidSpec`] when `x.len() != batch · in_features`.
+    pub fn forward_all(&self, x: &[f32], batch: usize) -> Result<Vec<Tensor>> {
+        let fin = self.in_features();
+        if batch == 0 || x.len() != batch * fin {
+            return Err(DiagError::InvalidSpec(format!(
+                "input has {} values; expected batch {batch} x {fin} features",
+                x.len()
+            )));
+        }
+        let dev = Device::Cpu;
+        let mut h = Tensor::from_slice(x, (batch, fin), &dev)?;
+        let mut outs = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            h = match layer {
+                Layer::Linear {
+                    in_features,
+                    out_features,
+                    weight,
+                    bias,
+                } => {
+                    let w = Tensor::from_slice(weight, (*out_features, *in_features), &dev)?;
+                    let b = Tensor::from_slice(bias, *out_features, &dev)?;
+                    h.matmul(&w.t()?)?.broadcast_add(&b)?
+                }
+                Layer::Act(a) => activation_forward(*a, &h)?,
+            };
+            outs.push(h.clone());
+        }
+        Ok(outs)
+    }
+}
+
+/// PyTorch's module class name for an activation (`ReLU`, `Tanh`, `GELU`, ...).
+pub fn torch_class_name(act: Activation) -> &'static str {
+    match act {
+        Activation::Identity => "Identity",
+        Activation::Relu => "ReLU",
+        Activation::LeakyRelu(_) => "LeakyReLU",
+        Activation::Tanh => "Tanh",
+        Activation::Sigmoid => "Sigmoid",
+        Activation::Gelu | Activation::GeluTanh => "GELU",
+        Activation::Silu => "SiLU",
+        Activation::Mish => "Mish",
+        Activation::Elu(_) => "ELU",
+        Activation::Selu => "SELU",
+        Activation::Softplus => "Softplus",
+    }
+}
+
+/// Applies `act` to a tensor with candle ops (differentiable, so training can reuse it).
+pub fn activation_forward(act: Activation, x: &Tensor) -> Result<Tensor> {
+    Ok(match act {
+        Activation::Identity => x.clone(),
+        Activation::Relu => x.relu()?,
+        Activation::LeakyRelu(s) => {
+            // max(x, 0) + s·min(x, 0)
+            (x.relu()? + x.minimum(0.0)?.affine(s, 0.0)?)?
+        }
+        Activation::Tanh => x.tanh()?,
+        Activation::Sigmoid => (x.neg()?.exp()? + 1.0)?.recip()?,
+        Activation::Gelu => x.gelu_erf()?,
+        Activation::GeluTanh => x.gelu()?,
+        Activation::Silu => x.silu()?,
+        Activation::Softplus => softplus(x)?,
+        Activation::Mish => (x * softplus(x)?.tanh()?)?,
+        Activation::Elu(alpha) => elu(x, alpha)?,
+        Activation::Selu => {
+            const ALPHA: f64 = 1.673_263_242_354_377_3;
+            const SCALE: f64 = 1.050_700_987_355_480_5;
+            elu(x, ALPHA)?.affine(SCALE, 0.0)?
+        }
+    })
+}
+
+/// `log(1 + e^x) = relu(x) + log(1 + e^{-|x|})`, stable for large |x|.
+fn softplus(x: &Tensor) -> candle_core::Result<Tensor> {
+    x.relu()? + ((x.abs()?.neg()?.exp()? + 1.0)?.log()?)
+}
+
+/// `x` for x > 0, `alpha·(e^x − 1)` otherwise, via `relu(x) + alpha·(exp(min(x,0)) − 1)`.
+fn elu(x: &Tensor, alpha: f64) -> candle_core::Result<Tensor> {
+    x.relu()? + x.minimum(0.0)?.exp()?.affine(alpha, -alpha)?
+}
