@@ -93,3 +93,12 @@ pub struct FillArgs {
     #[arg(long)]
     pub out: String,
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -4,6 +4,17 @@ use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// Prints `text` to stdout. A closed pipe (`nninit table | head`) ends the program quietly
+/// with status 0 instead of panicking, as Unix tools do.
+pub fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e).context("cannot write to stdout"),
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory, then renames it,
 /// so a reader never sees a partial file and a failure leaves nothing behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

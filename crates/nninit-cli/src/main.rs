@@ -10,8 +10,17 @@ use clap::Parser;
 fn main() {
     let cli = args::Cli::parse();
     if let Err(e) = cmd::run(cli) {
-        // One line, no backtrace: the chain of causes joined with ": ".
-        eprintln!("error: {e:#}");
+        // One line, no backtrace: the chain of causes joined with ": ", skipping a cause
+        // whose text the line already holds.
+        let mut line = e.to_string();
+        for cause in e.chain().skip(1) {
+            let c = cause.to_string();
+            if !line.contains(&c) {
+                line.push_str(": ");
+                line.push_str(&c);
+            }
+        }
+        eprintln!("error: {}", line.replace('\n', " "));
         std::process::exit(1);
     }
 }

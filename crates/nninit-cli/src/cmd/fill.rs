@@ -149,7 +149,7 @@ pub fn run(a: &FillArgs) -> Result<()> {
                 rng: &a.rng,
                 data: filled.values,
             };
-            println!("{}", serde_json::to_string(&doc)?);
+            crate::io::print_stdout(&format!("{}\n", serde_json::to_string(&doc)?))?;
         }
         Out::Npy(p) => {
             let descr = match dtype {

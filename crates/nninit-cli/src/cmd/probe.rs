@@ -88,11 +88,11 @@ pub fn run(a: &ProbeArgs) -> Result<()> {
             .with_context(|| format!("writing --plot {}", path.display()))?;
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::io::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
-        print!("{}", report::table::probe_text(&report, a.stats == "all"));
+        crate::io::print_stdout(&report::table::probe_text(&report, a.stats == "all"))?;
         if let Some(path) = &a.plot {
-            println!("\nchart written to {}", path.display());
+            crate::io::print_stdout(&format!("\nchart written to {}\n", path.display()))?;
         }
     }
     Ok(())

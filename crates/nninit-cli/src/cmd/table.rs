@@ -41,7 +41,7 @@ pub fn run(a: &TableArgs) -> Result<()> {
         })
         .collect();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        crate::io::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&rows)?))?;
         return Ok(());
     }
     let table: Vec<Vec<String>> = rows
@@ -57,15 +57,14 @@ pub fn run(a: &TableArgs) -> Result<()> {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        crate::report::table::render(
-            &["method", "Var(W)", "std @ Linear(256,128)", "best for"],
-            &table
-        )
+    let mut text = crate::report::table::render_with(
+        &["method", "Var(W)", "std @ Linear(256,128)", "best for"],
+        &table,
+        true,
     );
-    println!(
-        "\nVar(W) and std are computed from each scheme's definition (nninit::Init::resolve)."
+    text.push_str(
+        "\nVar(W) and std are computed from each scheme's definition (nninit::Init::resolve).\n",
     );
+    crate::io::print_stdout(&text)?;
     Ok(())
 }

@@ -6,6 +6,26 @@ pub mod table;
 use nninit_diag::LayerStats;
 use serde::Serialize;
 
+/// `784-256-128-10`; runs of equal widths are compressed: `784-256x20-10`.
+pub fn arch_text(widths: &[usize]) -> String {
+    let mut parts: Vec<String> = vec![];
+    let mut i = 0;
+    while i < widths.len() {
+        let mut j = i;
+        while j + 1 < widths.len() && widths[j + 1] == widths[i] {
+            j += 1;
+        }
+        let run = j - i + 1;
+        if run >= 3 {
+            parts.push(format!("{}x{run}", widths[i]));
+        } else {
+            parts.extend(widths[i..=j].iter().map(|w| w.to_string()));
+        }
+        i = j + 1;
+    }
+    parts.join("-")
+}
+
 /// `nninit probe`'s result (the `--json` document; schema in README).
 #[derive(Debug, Clone, Serialize)]
 pub struct ProbeReport {

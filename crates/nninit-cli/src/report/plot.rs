@@ -66,6 +66,7 @@ pub fn log_chart_svg(
                     String::new()
                 }
             })
+            .y_labels(16)
             .y_label_formatter(&|y| format!("{y:.0e}"))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
@@ -78,6 +79,14 @@ pub fn log_chart_svg(
                 .filter(|(_, y)| y.is_finite() && *y > 0.0)
                 .collect();
             if pts.is_empty() {
+                // all zero (e.g. zeros init): nothing to draw on a log axis; say so in the legend
+                chart
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                    .map_err(|e| anyhow!("{e}"))?
+                    .label(format!("{} (std 0: not drawn)", s.name))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], ShapeStyle::from(color))
+                    });
                 continue;
             }
             let style = ShapeStyle::from(color).stroke_width(2);
@@ -116,26 +125,46 @@ pub fn log_chart_svg(
 
 /// The probe chart: activation std per layer output, a line per init, log y-axis.
 pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
-    let labels: Vec<String> = r
-        .inits
-        .first()
-        .map(|i| i.layers.iter().map(|l| short_label(&l.label)).collect())
-        .unwrap_or_default();
+    // One point per hidden layer (its activation output) plus the network's output, so the
+    // lines are not a Linear/activation sawtooth.
+    let keep = |layers: &[nninit_diag::LayerStats]| -> Vec<usize> {
+        let n = layers.len();
+        (0..n)
+            .filter(|&i| layers[i].kind != "Linear" || i + 1 == n)
+            .collect()
+    };
+    let Some(first) = r.inits.first() else {
+        anyhow::bail!("nothing to plot: no init was probed");
+    };
+    let idx = keep(&first.layers);
+    let labels: Vec<String> = idx
+        .iter()
+        .map(|&i| {
+            if i + 1 == first.layers.len() {
+                "output".to_string()
+            } else {
+                short_label(&first.layers[i].label)
+            }
+        })
+        .collect();
     let series: Vec<Series> = r
         .inits
         .iter()
         .enumerate()
-        .map(|(k, i)| Series {
-            name: i.init.clone(),
-            points: i.layers.iter().map(|l| (l.index as f64, l.std)).collect(),
+        .map(|(k, init)| Series {
+            name: init.init.clone(),
+            points: idx
+                .iter()
+                .enumerate()
+                .map(|(x, &i)| ((x + 1) as f64, init.layers[i].std))
+                .collect(),
             dashed: false,
             color_index: k,
         })
         .collect();
-    let arch: Vec<String> = r.arch.iter().map(|w| w.to_string()).collect();
     let title = format!(
         "Activation std per layer: MLP {} ({}), {} MNIST images",
-        arch.join("-"),
+        super::arch_text(&r.arch),
         r.activation,
         r.batch
     );

@@ -4,6 +4,11 @@ use super::ProbeReport;
 
 /// Renders rows under a header, columns padded; the first column left-aligned, others right.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    render_with(header, rows, false)
+}
+
+/// Like [`render`]; with `left_last` the last column (free text) is left-aligned too.
+pub fn render_with(header: &[&str], rows: &[Vec<String>], left_last: bool) -> String {
     let ncol = header.len();
     let mut w: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -15,9 +20,14 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
             let pad = w[i].saturating_sub(c.chars().count());
-            if i == 0 {
+            if i == 0 || (i + 1 == cells.len() && left_last) {
+                if i > 0 {
+                    s.push_str("  ");
+                }
                 s.push_str(c);
-                s.push_str(&" ".repeat(pad));
+                if i + 1 < cells.len() {
+                    s.push_str(&" ".repeat(pad));
+                }
             } else {
                 s.push_str("  ");
                 s.push_str(&" ".repeat(pad));
@@ -64,10 +74,9 @@ fn pct(x: f64) -> String {
 /// The probe's tables: one per statistic (std always; mean, dead %, saturated % with `all`).
 pub fn probe_text(r: &ProbeReport, all: bool) -> String {
     let mut out = String::new();
-    let arch: Vec<String> = r.arch.iter().map(|w| w.to_string()).collect();
     out.push_str(&format!(
         "MLP {} ({}), {} images of the {}, seed {}, rng {}\n\n",
-        arch.join("-"),
+        super::arch_text(&r.arch),
         r.activation,
         r.batch,
         r.data,
