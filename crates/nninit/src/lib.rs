@@ -38,3 +38,8 @@ pub use gain::{calculate_gain, Nonlinearity};
 pub use rng::{RngStream, Stream};
 pub use schemes::{trunc_std_at_2, Description, Dist, Init, Resolved};
 pub use shape::{Layout, Shape};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

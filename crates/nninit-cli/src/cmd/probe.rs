@@ -129,7 +129,9 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     if a.batch == 0 {
         bail!("--batch must be >= 1");
     }
+    let t_data = std::time::Instant::now();
     let (data, source) = load_data(a.mnist.as_deref(), a.standardize)?;
+    let data_seconds = t_data.elapsed().as_secs_f64();
     if a.batch > data.n {
         bail!(
             "--batch {} is larger than the data ({} images in the {}); use --batch {} or less{}",
@@ -152,6 +154,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut results = vec![];
+    let t_probe = std::time::Instant::now();
     for init in &inits {
         bar.set_message(init.label());
         let mut model = Sequential::mlp(&widths, act)?;
@@ -165,6 +168,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let probe_seconds = t_probe.elapsed().as_secs_f64();
 
     Ok(ProbeReport {
         arch: widths,
@@ -175,6 +179,10 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         rng: "std".into(),
         inits: results,
         linear_default: linear_default_check(a.seed)?,
+        seconds: report::Timings {
+            data: data_seconds,
+            probe: probe_seconds,
+        },
     })
 }
 

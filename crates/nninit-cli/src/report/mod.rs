@@ -45,6 +45,17 @@ pub struct ProbeReport {
     pub inits: Vec<InitResult>,
     /// The default `nn.Linear(256, 128)` weight std, measured vs theory.
     pub linear_default: LinearDefaultCheck,
+    /// Wall-clock seconds: loading the data, and initialising + forward passes of all inits.
+    pub seconds: Timings,
+}
+
+/// Wall-clock timings, in seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timings {
+    /// Reading (and decompressing) the data.
+    pub data: f64,
+    /// Initialising every model and running its forward pass with statistics.
+    pub probe: f64,
 }
 
 /// Per-layer statistics of one init.
