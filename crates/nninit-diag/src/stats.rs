@@ -70,15 +70,16 @@ pub fn layer_stats(
         .map(|&v| (v as f64 - mean).powi(2))
         .sum::<f64>()
         / n;
-    let mut dead = 0usize;
+    // A unit is dead when it is 0 for every example: one row-major pass.
+    let mut alive = vec![false; width];
     if width > 0 {
-        let rows = values.len() / width;
-        for u in 0..width {
-            if (0..rows).all(|r| values[r * width + u] == 0.0) {
-                dead += 1;
+        for row in values.chunks_exact(width) {
+            for (a, &v) in alive.iter_mut().zip(row) {
+                *a |= v != 0.0;
             }
         }
     }
+    let dead = alive.iter().filter(|a| !**a).count();
     LayerStats {
         index,
         kind: layer.kind(),
