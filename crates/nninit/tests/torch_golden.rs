@@ -241,3 +241,281 @@ fn flavours_differ_on_fused_and_block_paths() {
         assert_ne!(a, d, "{op}");
     }
 }
+
+// ---------------------------------------------------------------- modules: order and draws
+
+/// Number of `random()` calls between two generator states (the second ahead of the first).
+fn draws_between(seed: u64, after: &mut TorchGenerator) -> usize {
+    let next = after.random();
+    let mut h = TorchGenerator::manual_seed(seed);
+    let mut k = 0;
+    while h.random() != next {
+        k += 1;
+        assert!(k < 10_000_000);
+    }
+    k
+}
+
+fn names_and_dims(m: &Module) -> Vec<(String, Vec<usize>)> {
+    m.params()
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.name, p.shape.dims().to_vec()))
+        .collect()
+}
+
+#[test]
+fn rnn_params_in_torch_order_and_draw_count() {
+    use nninit::layers::RnnMode;
+    let lstm = Module::Rnn {
+        mode: RnnMode::Lstm,
+        input_size: 4,
+        hidden_size: 6,
+        num_layers: 2,
+        bias: true,
+        bidirectional: false,
+        proj_size: 3,
+    };
+    let nd = names_and_dims(&lstm);
+    let want: Vec<(&str, Vec<usize>)> = vec![
+        ("weight_ih_l0", vec![24, 4]),
+        ("weight_hh_l0", vec![24, 3]),
+        ("bias_ih_l0", vec![24]),
+        ("bias_hh_l0", vec![24]),
+        ("weight_hr_l0", vec![3, 6]),
+        ("weight_ih_l1", vec![24, 3]),
+        ("weight_hh_l1", vec![24, 3]),
+        ("bias_ih_l1", vec![24]),
+        ("bias_hh_l1", vec![24]),
+        ("weight_hr_l1", vec![3, 6]),
+    ];
+    assert_eq!(
+        nd,
+        want.iter()
+            .map(|(n, d)| (n.to_string(), d.clone()))
+            .collect::<Vec<_>>()
+    );
+    let gru = Module::Rnn {
+        mode: RnnMode::Gru,
+        input_size: 5,
+        hidden_size: 7,
+        num_layers: 1,
+        bias: false,
+        bidirectional: true,
+        proj_size: 0,
+    };
+    let nd = names_and_dims(&gru);
+    assert_eq!(nd[2], ("weight_ih_l0_reverse".to_string(), vec![21, 5]));
+    assert_eq!(nd.len(), 4);
+    // every element is U(±1/sqrt(hidden)), drawn in parameters() order, one random() each
+    let mut g = TorchGenerator::manual_seed(3);
+    let p = lstm.init::<f32, _>(&mut g).unwrap();
+    let total: usize = p.iter().map(|x| x.2.len()).sum();
+    assert_eq!(draws_between(3, &mut g), total);
+    let mut h = TorchGenerator::manual_seed(3);
+    let b = 1.0 / 6f64.sqrt();
+    for (name, shape, vals) in &p {
+        assert_eq!(
+            vals,
+            &fill(Init::uniform(-b, b), shape.dims(), &mut h),
+            "{name}"
+        );
+    }
+    for bad in [
+        Module::Rnn {
+            mode: RnnMode::Gru,
+            input_size: 1,
+            hidden_size: 4,
+            num_layers: 1,
+            bias: true,
+            bidirectional: false,
+            proj_size: 2,
+        },
+        Module::Rnn {
+            mode: RnnMode::Lstm,
+            input_size: 1,
+            hidden_size: 4,
+            num_layers: 1,
+            bias: true,
+            bidirectional: false,
+            proj_size: 4,
+        },
+        Module::Rnn {
+            mode: RnnMode::Rnn,
+            input_size: 1,
+            hidden_size: 0,
+            num_layers: 1,
+            bias: true,
+            bidirectional: false,
+            proj_size: 0,
+        },
+        Module::Rnn {
+            mode: RnnMode::Rnn,
+            input_size: 1,
+            hidden_size: 3,
+            num_layers: 0,
+            bias: true,
+            bidirectional: false,
+            proj_size: 0,
+        },
+    ] {
+        let mut g = TorchGenerator::manual_seed(0);
+        assert!(bad.init::<f32, _>(&mut g).is_err(), "{bad:?}");
+        assert_eq!(draws_between(0, &mut g), 0);
+    }
+}
+
+#[test]
+fn multihead_attention_draws_out_proj_first() {
+    let m = Module::MultiheadAttention {
+        embed_dim: 8,
+        num_heads: 2,
+        bias: true,
+        add_bias_kv: false,
+        kdim: None,
+        vdim: None,
+    };
+    let nd = names_and_dims(&m);
+    let names: Vec<&str> = nd.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "in_proj_weight",
+            "in_proj_bias",
+            "out_proj.weight",
+            "out_proj.bias"
+        ]
+    );
+    let mut g = TorchGenerator::manual_seed(0);
+    let p = m.init::<f32, _>(&mut g).unwrap();
+    // out_proj Linear(8, 8): 64 + 8 draws, then xavier_uniform (24, 8): 192 draws
+    assert_eq!(draws_between(0, &mut g), 64 + 8 + 192);
+    let mut h = TorchGenerator::manual_seed(0);
+    let lin = Module::linear(8, 8, true).init::<f32, _>(&mut h).unwrap();
+    let inw = fill(Init::xavier_uniform(1.0), &[24, 8], &mut h);
+    assert_eq!(p[0].2, inw);
+    assert!(p[1].2.iter().all(|&x| x == 0.0));
+    assert_eq!(p[2].2, lin[0].2, "out_proj.weight keeps its Linear init");
+    assert!(
+        p[3].2.iter().all(|&x| x == 0.0),
+        "out_proj.bias drawn, then zeroed"
+    );
+
+    let kv = Module::MultiheadAttention {
+        embed_dim: 8,
+        num_heads: 2,
+        bias: true,
+        add_bias_kv: true,
+        kdim: Some(5),
+        vdim: Some(6),
+    };
+    let names: Vec<String> = names_and_dims(&kv).into_iter().map(|x| x.0).collect();
+    assert_eq!(
+        names,
+        [
+            "q_proj_weight",
+            "k_proj_weight",
+            "v_proj_weight",
+            "in_proj_bias",
+            "bias_k",
+            "bias_v",
+            "out_proj.weight",
+            "out_proj.bias"
+        ]
+    );
+    let mut g = TorchGenerator::manual_seed(1);
+    let p = kv.init::<f32, _>(&mut g).unwrap();
+    let mut h = TorchGenerator::manual_seed(1);
+    Module::linear(8, 8, true).init::<f32, _>(&mut h).unwrap();
+    let q = fill(Init::xavier_uniform(1.0), &[8, 8], &mut h);
+    let k = fill(Init::xavier_uniform(1.0), &[8, 5], &mut h);
+    let v = fill(Init::xavier_uniform(1.0), &[8, 6], &mut h);
+    let bk = fill(Init::xavier_normal(1.0), &[1, 1, 8], &mut h);
+    let bv = fill(Init::xavier_normal(1.0), &[1, 1, 8], &mut h);
+    assert_eq!(
+        [&p[0].2, &p[1].2, &p[2].2, &p[4].2, &p[5].2],
+        [&q, &k, &v, &bk, &bv]
+    );
+    assert_eq!(g.random(), h.random());
+    assert!(Module::MultiheadAttention {
+        embed_dim: 6,
+        num_heads: 4,
+        bias: true,
+        add_bias_kv: false,
+        kdim: None,
+        vdim: None
+    }
+    .params()
+    .is_err());
+}
+
+#[test]
+fn transformer_encoder_layer_order() {
+    let m = Module::TransformerEncoderLayer {
+        d_model: 8,
+        nhead: 2,
+        dim_feedforward: 16,
+        bias: true,
+    };
+    let names: Vec<String> = names_and_dims(&m).into_iter().map(|x| x.0).collect();
+    assert_eq!(
+        names,
+        [
+            "self_attn.in_proj_weight",
+            "self_attn.in_proj_bias",
+            "self_attn.out_proj.weight",
+            "self_attn.out_proj.bias",
+            "linear1.weight",
+            "linear1.bias",
+            "linear2.weight",
+            "linear2.bias",
+            "norm1.weight",
+            "norm1.bias",
+            "norm2.weight",
+            "norm2.bias"
+        ]
+    );
+    let mut g = TorchGenerator::manual_seed(2);
+    let p = m.init::<f32, _>(&mut g).unwrap();
+    let mut h = TorchGenerator::manual_seed(2);
+    let mha = Module::MultiheadAttention {
+        embed_dim: 8,
+        num_heads: 2,
+        bias: true,
+        add_bias_kv: false,
+        kdim: None,
+        vdim: None,
+    }
+    .init::<f32, _>(&mut h)
+    .unwrap();
+    let l1 = Module::linear(8, 16, true).init::<f32, _>(&mut h).unwrap();
+    let l2 = Module::linear(16, 8, true).init::<f32, _>(&mut h).unwrap();
+    assert_eq!(g.random(), h.random());
+    for (i, v) in mha.iter().chain(l1.iter()).chain(l2.iter()).enumerate() {
+        assert_eq!(p[i].2, v.2, "{}", p[i].0);
+    }
+    assert!(p[8].2.iter().all(|&x| x == 1.0) && p[9].2.iter().all(|&x| x == 0.0));
+}
+
+/// The seed MLP of the probe: Linear(784,256), ReLU, Linear(256,128), ReLU, Linear(128,10)
+/// draws weight then bias per layer; Linear(256,128) in the middle of the stream matches the
+/// same module drawn alone from the advanced generator.
+#[test]
+fn seed_mlp_draw_order() {
+    let mut g = TorchGenerator::manual_seed(0);
+    let l1 = Module::linear(784, 256, true)
+        .init::<f32, _>(&mut g)
+        .unwrap();
+    let l2 = Module::linear(256, 128, true)
+        .init::<f32, _>(&mut g)
+        .unwrap();
+    let l3 = Module::linear(128, 10, true)
+        .init::<f32, _>(&mut g)
+        .unwrap();
+    let total = [&l1, &l2, &l3]
+        .iter()
+        .map(|m| m.iter().map(|p| p.2.len()).sum::<usize>())
+        .sum::<usize>();
+    assert_eq!(draws_between(0, &mut g), total);
+    assert!(l1[0].2.iter().all(|x| x.abs() <= 1.0 / 28.0));
+}
