@@ -11,6 +11,8 @@ use nninit::layers::Module;
 use nninit::{Flavor, Init, Layout, Mode, Nonlinearity, Shape, Stream, TorchGenerator};
 use serde_json::Value;
 
+mod common;
+
 const GOLDEN: &str = include_str!("../../../testdata/torch/torch_init_golden.json");
 
 /// Orthogonal: absolute tolerance from LAPACK-vs-faer QR rounding (spec §7: numpy's QR on the
@@ -518,4 +520,394 @@ fn seed_mlp_draw_order() {
         .sum::<usize>();
     assert_eq!(draws_between(0, &mut g), total);
     assert!(l1[0].2.iter().all(|x| x.abs() <= 1.0 / 28.0));
+}
+
+// ---------------------------------------------------------------- statistics of torch fills
+
+/// Uniform CDF on [a, b).
+fn uniform_cdf(a: f64, b: f64) -> impl Fn(f64) -> f64 {
+    move |x| ((x - a) / (b - a)).clamp(0.0, 1.0)
+}
+
+/// CDF of N(mean, std²) truncated to [a, b].
+fn trunc_cdf(mean: f64, std: f64, a: f64, b: f64) -> impl Fn(f64) -> f64 {
+    let phi = common::normal_cdf(mean, std);
+    let (pa, pb) = (phi(a), phi(b));
+    move |x| ((phi(x.clamp(a, b)) - pa) / (pb - pa)).clamp(0.0, 1.0)
+}
+
+fn torch_fill<T: nninit::Element>(init: &Init, n: usize, seed: u64, flavor: Flavor) -> Vec<f64> {
+    let shape = Shape::new(&[n]).unwrap();
+    let mut w = vec![T::ZERO; n];
+    let mut g = TorchGenerator::manual_seed(seed).with_flavor(flavor);
+    init.fill(&mut w, &shape, Layout::Torch, &mut g).unwrap();
+    common::to_f64(&w)
+}
+
+/// Large fills through every kernel path (f32/f64/f16 block paths, both flavours; the
+/// non-multiple-of-16 tail; bf16 moments only, as its 8-bit grid makes KS meaningless at
+/// this n): 6-sigma moment bands, KS at alpha 0.001, hard bounds.
+#[test]
+fn torch_fills_have_the_stated_distributions() {
+    const N: usize = 100_003; // not a multiple of 16: exercises the recomputed tail
+    for (case, flavor) in [Flavor::Avx2, Flavor::Default].into_iter().enumerate() {
+        let seed = case as u64;
+        let (a, b) = (-2.0, 3.0);
+        let ustd = (b - a) / 12f64.sqrt();
+        let (m, sd) = (1.0, 0.5);
+        for (label, xs, ks) in [
+            (
+                "f32",
+                torch_fill::<f32>(&Init::uniform(a, b), N, seed, flavor),
+                true,
+            ),
+            (
+                "f64",
+                torch_fill::<f64>(&Init::uniform(a, b), N, seed, flavor),
+                true,
+            ),
+            (
+                "f16",
+                torch_fill::<half::f16>(&Init::uniform(a, b), N, seed, flavor),
+                true,
+            ),
+            (
+                "bf16",
+                torch_fill::<half::bf16>(&Init::uniform(a, b), N, seed, flavor),
+                false,
+            ),
+        ] {
+            let label = format!("uniform {label} {flavor}");
+            common::assert_moments(&label, &xs, (a + b) / 2.0, ustd, 9.0 / 5.0);
+            assert!(xs.iter().all(|&x| (a..b).contains(&x)), "{label}: bounds");
+            if ks {
+                common::assert_ks(&label, &xs, uniform_cdf(a, b));
+            }
+        }
+        for (label, xs, ks) in [
+            (
+                "f32",
+                torch_fill::<f32>(&Init::normal(m, sd), N, seed, flavor),
+                true,
+            ),
+            (
+                "f64",
+                torch_fill::<f64>(&Init::normal(m, sd), N, seed, flavor),
+                true,
+            ),
+            (
+                "f16",
+                torch_fill::<half::f16>(&Init::normal(m, sd), N, seed, flavor),
+                true,
+            ),
+            (
+                "bf16",
+                torch_fill::<half::bf16>(&Init::normal(m, sd), N, seed, flavor),
+                false,
+            ),
+        ] {
+            let label = format!("normal {label} {flavor}");
+            common::assert_moments(&label, &xs, m, sd, 3.0);
+            if ks {
+                common::assert_ks(&label, &xs, common::normal_cdf(m, sd));
+            }
+        }
+        // trunc_normal, both branches of the >= 2.12 algorithm
+        for (mean, std, lo, hi) in [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 1.0, 3.0)] {
+            let xs = torch_fill::<f32>(&Init::trunc_normal(mean, std, lo, hi), N, seed, flavor);
+            let label = format!("trunc_normal({mean},{std},{lo},{hi}) {flavor}");
+            assert!(
+                xs.iter().all(|&x| (lo..=hi).contains(&x)),
+                "{label}: bounds"
+            );
+            let r = Init::trunc_normal(mean, std, lo, hi)
+                .resolve(&Shape::new(&[N]).unwrap(), Layout::Torch)
+                .unwrap();
+            let (mu, var) = (r.mean(N), r.variance(N));
+            // kurtosis <= 3 for these windows; 3 gives a conservative band
+            common::assert_moments(&label, &xs, mu, var.sqrt(), 3.0);
+            common::assert_ks(&label, &xs, trunc_cdf(mean, std, lo, hi));
+        }
+    }
+}
+
+/// The small-tensor double path with the cached second sample: many 7-element fills from
+/// one generator, concatenated, are N(0, 1).
+#[test]
+fn small_path_with_cache_is_normal() {
+    let mut g = TorchGenerator::manual_seed(11);
+    let mut xs = vec![];
+    for _ in 0..10_000 {
+        let mut w = [0f32; 7];
+        g.normal(&mut w, 0.0, 1.0);
+        xs.extend(w.iter().map(|&x| x as f64));
+    }
+    common::assert_moments("normal small path", &xs, 0.0, 1.0, 3.0);
+    common::assert_ks("normal small path", &xs, common::normal_cdf(0.0, 1.0));
+}
+
+/// randperm(4): each of the 24 permutations within a 6-sigma binomial band.
+#[test]
+fn randperm_is_uniform() {
+    const TRIALS: usize = 48_000;
+    let mut g = TorchGenerator::manual_seed(5);
+    let mut counts = std::collections::HashMap::new();
+    for _ in 0..TRIALS {
+        *counts.entry(g.randperm(4)).or_insert(0usize) += 1;
+    }
+    assert_eq!(counts.len(), 24);
+    let p = 1.0 / 24.0;
+    let (mu, sd) = (TRIALS as f64 * p, (TRIALS as f64 * p * (1.0 - p)).sqrt());
+    for (perm, c) in counts {
+        assert!(
+            (c as f64 - mu).abs() <= common::Z * sd,
+            "{perm:?}: {c} vs {mu}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- bad input: typed errors
+
+/// Bad parameters and degenerate shapes never panic, return the edge-case table's error,
+/// and leave the generator where it was.
+#[test]
+fn bad_input_is_an_error_and_draws_nothing() {
+    use nninit::InitError;
+    let cases: Vec<(Init, Vec<usize>)> = vec![
+        (Init::normal(0.0, -1.0), vec![4]),
+        (Init::uniform(3.0, 2.0), vec![4]),
+        (Init::trunc_normal(0.0, 1.0, 2.0, 2.0), vec![4]),
+        (Init::trunc_normal(0.0, 1.0, 3.0, -3.0), vec![4]),
+        (Init::trunc_normal(0.0, 0.0, -1.0, 1.0), vec![4]),
+        (Init::trunc_normal(0.0, 1.0, 50.0, 60.0), vec![4]),
+        (Init::uniform(-3e38, 3e38), vec![4]),
+        (Init::kaiming_uniform_default(), vec![4]),
+        (Init::Orthogonal { gain: 1.0 }, vec![0]),
+    ];
+    for (init, dims) in cases {
+        let shape = Shape::new(&dims).unwrap();
+        let mut w = vec![0f32; shape.numel()];
+        let mut g = TorchGenerator::manual_seed(9);
+        let r = init.fill(&mut w, &shape, Layout::Torch, &mut g);
+        assert!(r.is_err(), "{init:?} on {dims:?}");
+        assert!(!matches!(r, Err(InitError::LenMismatch { .. })));
+        assert_eq!(
+            g.random(),
+            TorchGenerator::manual_seed(9).random(),
+            "{init:?}"
+        );
+    }
+    // f64 has the range f32 lacks: uniform(-3e38, 3e38) is fine there
+    let mut w = vec![0f64; 4];
+    let shape = Shape::new(&[4]).unwrap();
+    let mut g = TorchGenerator::manual_seed(9);
+    assert!(Init::uniform(-3e38, 3e38)
+        .fill(&mut w, &shape, Layout::Torch, &mut g)
+        .is_ok());
+    // zero-element tensors: a no-op that draws nothing, as PyTorch
+    for (init, dims) in [
+        (Init::kaiming_uniform_default(), vec![0, 5]),
+        (Init::xavier_normal(1.0), vec![3, 0]),
+        (Init::normal(0.0, 1.0), vec![0]),
+        (Init::trunc_normal(0.0, 1.0, -2.0, 2.0), vec![2, 0, 3]),
+    ] {
+        let shape = Shape::new(&dims).unwrap();
+        let mut w: Vec<f32> = vec![];
+        let mut g = TorchGenerator::manual_seed(9);
+        init.fill(&mut w, &shape, Layout::Torch, &mut g).unwrap();
+        assert_eq!(
+            g.random(),
+            TorchGenerator::manual_seed(9).random(),
+            "{init:?}"
+        );
+    }
+    // uniform with a == b: every value a, draws still made (PyTorch)
+    let mut w = vec![0f32; 3];
+    let mut g = TorchGenerator::manual_seed(9);
+    Init::uniform(0.5, 0.5)
+        .fill(&mut w, &Shape::new(&[3]).unwrap(), Layout::Torch, &mut g)
+        .unwrap();
+    assert_eq!(w, [0.5; 3]);
+    assert_eq!(draws_between(9, &mut g), 3);
+}
+
+// ---------------------------------------------------------------- module goldens (all values)
+
+const MODULES_GOLDEN: &str = include_str!("../../../testdata/torch/torch_modules_golden.json");
+
+/// FNV-1a 64 over the little-endian bytes of the f32 bit patterns (as the golden script).
+fn fnv1a64(xs: &[f32]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for x in xs {
+        for b in x.to_le_bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// `nn.Sequential(Linear(784,256), ReLU, Linear(256,128), ReLU, Linear(128,10))`, then
+/// optionally `model.apply(fn)` with `fn` = scheme on weight, zeros_ on bias.
+fn mlp(scheme: Option<Init>, g: &mut TorchGenerator) -> Vec<(String, Vec<f32>)> {
+    let widths = [784, 256, 128, 10];
+    let mut out = vec![];
+    for (i, w) in widths.windows(2).enumerate() {
+        for (name, _, v) in Module::linear(w[0], w[1], true).init::<f32, _>(g).unwrap() {
+            out.push((format!("{}.{name}", 2 * i), v));
+        }
+    }
+    if let Some(init) = scheme {
+        for (i, w) in widths.windows(2).enumerate() {
+            let shape = Shape::new(&[w[1], w[0]]).unwrap();
+            init.fill(&mut out[2 * i].1, &shape, Layout::Torch, g)
+                .unwrap();
+            Init::Zeros
+                .fill(
+                    &mut out[2 * i + 1].1,
+                    &Shape::new(&[w[1]]).unwrap(),
+                    Layout::Torch,
+                    g,
+                )
+                .unwrap();
+        }
+    }
+    out
+}
+
+fn build_module(name: &str, g: &mut TorchGenerator) -> Vec<(String, Vec<f32>)> {
+    use nninit::layers::RnnMode;
+    let conv = |cin, cout, k: &[usize], groups, transposed| Module::Conv {
+        in_channels: cin,
+        out_channels: cout,
+        kernel_size: k.to_vec(),
+        groups,
+        bias: true,
+        transposed,
+    };
+    let rnn =
+        |mode, input_size, hidden_size, num_layers, bias, bidirectional, proj_size| Module::Rnn {
+            mode,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            bidirectional,
+            proj_size,
+        };
+    let m = match name {
+        "Linear(256,128)" => Module::linear(256, 128, true),
+        "Linear(3,5,bias=False)" => Module::linear(3, 5, false),
+        "Conv1d(4,6,3)" => conv(4, 6, &[3], 1, false),
+        "Conv2d(4,8,(3,5),groups=2)" => conv(4, 8, &[3, 5], 2, false),
+        "Conv3d(2,4,3)" => conv(2, 4, &[3, 3, 3], 1, false),
+        "ConvTranspose2d(4,6,3,groups=2)" => conv(4, 6, &[3, 3], 2, true),
+        "ConvTranspose1d(3,5,2)" => conv(3, 5, &[2], 1, true),
+        "Bilinear(5,7,3)" => Module::Bilinear {
+            in1_features: 5,
+            in2_features: 7,
+            out_features: 3,
+            bias: true,
+        },
+        "Embedding(3,4,padding_idx=1)" => Module::Embedding {
+            num_embeddings: 3,
+            embedding_dim: 4,
+            padding_idx: Some(1),
+        },
+        "Embedding(20,5)" => Module::Embedding {
+            num_embeddings: 20,
+            embedding_dim: 5,
+            padding_idx: None,
+        },
+        "RNN(4,6,num_layers=2)" => rnn(RnnMode::Rnn, 4, 6, 2, true, false, 0),
+        "LSTM(4,6,bidirectional=True)" => rnn(RnnMode::Lstm, 4, 6, 1, true, true, 0),
+        "LSTM(4,6,num_layers=2,proj_size=3)" => rnn(RnnMode::Lstm, 4, 6, 2, true, false, 3),
+        "GRU(5,7,bias=False)" => rnn(RnnMode::Gru, 5, 7, 1, false, false, 0),
+        "MultiheadAttention(8,2)" => Module::MultiheadAttention {
+            embed_dim: 8,
+            num_heads: 2,
+            bias: true,
+            add_bias_kv: false,
+            kdim: None,
+            vdim: None,
+        },
+        "MultiheadAttention(8,2,add_bias_kv=True,kdim=5,vdim=6)" => Module::MultiheadAttention {
+            embed_dim: 8,
+            num_heads: 2,
+            bias: true,
+            add_bias_kv: true,
+            kdim: Some(5),
+            vdim: Some(6),
+        },
+        "TransformerEncoderLayer(16,4,32)" => Module::TransformerEncoderLayer {
+            d_model: 16,
+            nhead: 4,
+            dim_feedforward: 32,
+            bias: true,
+        },
+        "MLP(784,256,128,10)" => return mlp(None, g),
+        "MLP(784,256,128,10)+apply(kaiming_uniform)" => {
+            return mlp(Some(Init::kaiming_uniform_default()), g)
+        }
+        "MLP(784,256,128,10)+apply(kaiming_normal)" => {
+            return mlp(Some(Init::kaiming_normal_default()), g)
+        }
+        "MLP(784,256,128,10)+apply(xavier_uniform)" => {
+            return mlp(Some(Init::xavier_uniform(1.0)), g)
+        }
+        "MLP(784,256,128,10)+apply(normal:0.02)" => return mlp(Some(Init::normal(0.0, 0.02)), g),
+        "MLP(784,256,128,10)+apply(trunc_normal:0.02)" => {
+            return mlp(Some(Init::trunc_normal(0.0, 0.02, -2.0, 2.0)), g)
+        }
+        other => panic!("module golden without an nninit counterpart: {other}"),
+    };
+    m.init::<f32, _>(g)
+        .unwrap()
+        .into_iter()
+        .map(|(n, _, v)| (n, v))
+        .collect()
+}
+
+fn check_modules(path: &str, flavor: Flavor) {
+    let doc: Value = serde_json::from_str(MODULES_GOLDEN).unwrap();
+    let mut checked = 0;
+    for (seed, entries) in doc["paths"][path]["seeds"].as_object().unwrap() {
+        let seed: u64 = seed.parse().unwrap();
+        for e in entries.as_array().unwrap() {
+            let name = e["module"].as_str().unwrap();
+            let mut g = TorchGenerator::manual_seed(seed).with_flavor(flavor);
+            let got = build_module(name, &mut g);
+            let after = rand2(&mut g);
+            let want = e["params"].as_array().unwrap();
+            let label = format!("[{path}][seed {seed}] {name}");
+            assert_eq!(got.len(), want.len(), "{label}: parameter count");
+            for ((gn, gv), w) in got.iter().zip(want) {
+                assert_eq!(
+                    gn,
+                    w["name"].as_str().unwrap(),
+                    "{label}: named_parameters order"
+                );
+                let first: Vec<u32> = gv.iter().take(16).map(|x| x.to_bits()).collect();
+                assert_eq!(first, hexes(&w["first_hex"]), "{label} {gn}: first values");
+                let h = u64::from_str_radix(
+                    w["fnv1a64"].as_str().unwrap().trim_start_matches("0x"),
+                    16,
+                )
+                .unwrap();
+                assert_eq!(fnv1a64(gv), h, "{label} {gn}: all values (hash)");
+            }
+            assert_eq!(after, f32s(&e["rand_after"]), "{label}: generator position");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 46);
+}
+
+#[test]
+fn module_golden_avx2_all_values() {
+    check_modules("avx2", Flavor::Avx2);
+}
+
+#[test]
+fn module_golden_default_all_values() {
+    check_modules("default", Flavor::Default);
 }
