@@ -54,6 +54,14 @@ pub struct ProbeArgs {
     /// Which statistics to print: std, or all (std, mean, dead %, saturated %).
     #[arg(long, default_value = "std", value_parser = ["std", "all"])]
     pub stats: String,
+    /// Random stream: torch (PyTorch's CPU generator: same numbers as
+    /// `torch.manual_seed(seed); nn.Sequential(...); model.apply(init)`) or std (rand's StdRng).
+    #[arg(long, default_value = "torch", value_parser = ["torch", "std"])]
+    pub rng: String,
+    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512) or
+    /// default (ATEN_CPU_CAPABILITY=default).
+    #[arg(long, default_value = "avx2", value_parser = ["avx2", "default"])]
+    pub flavor: String,
     /// Print JSON (schema in README) instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -83,9 +91,14 @@ pub struct FillArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Random stream: std (rand's StdRng through nninit's reference transforms).
-    #[arg(long, default_value = "std")]
+    /// Random stream: torch (PyTorch's CPU generator after torch.manual_seed(seed), bit-exact
+    /// for f32) or std (rand's StdRng through nninit's reference transforms).
+    #[arg(long, default_value = "torch", value_parser = ["torch", "std"])]
     pub rng: String,
+    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512) or
+    /// default (ATEN_CPU_CAPABILITY=default).
+    #[arg(long, default_value = "avx2", value_parser = ["avx2", "default"])]
+    pub flavor: String,
     /// Element type: f32, f64, bf16, f16.
     #[arg(long, default_value = "f32")]
     pub dtype: String,

@@ -172,16 +172,43 @@ impl Sequential {
             .unwrap_or(0)
     }
 
-    /// Initialises every Linear layer in order, like PyTorch's `model.apply(init_fn)`:
-    /// for each layer, the weight is drawn, then the bias.
+    /// Initialises the model exactly as a PyTorch script does:
+    ///
+    /// ```python
+    /// torch.manual_seed(seed)
+    /// model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), ...)   # construction
+    /// model.apply(init_fn)                                          # only for a scheme
+    /// ```
+    ///
+    /// 1. **Construction**: every Linear draws PyTorch's default init, layer by layer, weight
+    ///    (`kaiming_uniform(a=√5)`) then bias (`U(±1/√fan_in)`).
+    /// 2. For [`ModelInit::Scheme`], `model.apply(init_fn)`: per Linear, the scheme's weight,
+    ///    then its bias (`zeros` draws nothing). [`ModelInit::TorchDefault`] stops after 1.
+    ///
+    /// The same code runs for every stream, so results differ only by the stream; with a
+    /// [`nninit::TorchGenerator`] seeded with `seed` the parameters equal PyTorch's bit for
+    /// bit (f32, CPU).
     ///
     /// # Errors
-    /// Errors from [`Init::fill`]; on error the model may be partly initialised.
+    /// Errors from [`Init::resolve`] (checked for every layer before the first draw, so on
+    /// error nothing is drawn).
     pub fn apply<S: Stream + ?Sized>(&mut self, init: &ModelInit, stream: &mut S) -> Result<()> {
-        if let ModelInit::Scheme { weight, bias } = init {
-            weight.validate()?;
-            bias.validate()?;
+        // Validate every layer's inits before drawing anything.
+        for layer in &self.layers {
+            if let (
+                Layer::Linear {
+                    in_features,
+                    out_features,
+                    ..
+                },
+                ModelInit::Scheme { weight, bias },
+            ) = (layer, init)
+            {
+                weight.resolve(&Shape::new(&[*out_features, *in_features])?, Layout::Torch)?;
+                bias.resolve(&Shape::new(&[*out_features])?, Layout::Torch)?;
+            }
         }
+        // 1. nn.Sequential(...) construction: default init, weight then bias, per Linear.
         for layer in &mut self.layers {
             if let Layer::Linear {
                 in_features,
@@ -192,14 +219,29 @@ impl Sequential {
             {
                 let ws = Shape::new(&[*out_features, *in_features])?;
                 let bs = Shape::new(&[*out_features])?;
-                let (wi, bi) = match init {
-                    ModelInit::TorchDefault => {
-                        (linear_weight_init(), linear_bias_init(*in_features))
-                    }
-                    ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
-                };
-                wi.fill(weight, &ws, Layout::Torch, stream)?;
-                bi.fill(bias, &bs, Layout::Torch, stream)?;
+                linear_weight_init().fill(weight, &ws, Layout::Torch, stream)?;
+                linear_bias_init(*in_features).fill(bias, &bs, Layout::Torch, stream)?;
+            }
+        }
+        // 2. model.apply(init_fn).
+        if let ModelInit::Scheme {
+            weight: wi,
+            bias: bi,
+        } = init
+        {
+            for layer in &mut self.layers {
+                if let Layer::Linear {
+                    in_features,
+                    out_features,
+                    weight,
+                    bias,
+                } = layer
+                {
+                    let ws = Shape::new(&[*out_features, *in_features])?;
+                    let bs = Shape::new(&[*out_features])?;
+                    wi.fill(weight, &ws, Layout::Torch, stream)?;
+                    bi.fill(bias, &bs, Layout::Torch, stream)?;
+                }
             }
         }
         Ok(())

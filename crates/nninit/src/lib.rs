@@ -35,7 +35,7 @@ pub use element::{DType, Element};
 pub use error::{InitError, Result};
 pub use fan::{fan_in_and_fan_out, Fans, Mode};
 pub use gain::{calculate_gain, Nonlinearity};
-pub use rng::{RngStream, Stream};
+pub use rng::{Flavor, RngStream, Stream, TorchGenerator};
 pub use schemes::{trunc_std_at_2, Description, Dist, Init, Resolved};
 pub use shape::{Layout, Shape};
 

@@ -4,8 +4,7 @@ use crate::args::FillArgs;
 use crate::io::{npy_bytes, write_atomic};
 use anyhow::{bail, Context, Result};
 use half::{bf16, f16};
-use nninit::{DType, Element, Init, Layout, RngStream, Shape, Stream};
-use rand::SeedableRng;
+use nninit::{DType, Element, Init, Layout, Shape, Stream};
 use serde::Serialize;
 use std::path::Path;
 
@@ -17,6 +16,9 @@ struct FillJson<'a> {
     dtype: &'a str,
     seed: u64,
     rng: &'a str,
+    /// Kernel flavour (torch only): avx2 or default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flavor: Option<&'a str>,
     /// Row-major values, widened to f64 exactly.
     data: Vec<f64>,
 }
@@ -132,13 +134,8 @@ pub fn run(a: &FillArgs) -> Result<()> {
             ),
         }
     };
-    let filled = match a.rng.as_str() {
-        "std" => {
-            let mut s = RngStream(rand::rngs::StdRng::seed_from_u64(a.seed));
-            fill_dtype(&init, &shape, layout, dtype, &mut s)?
-        }
-        other => bail!("unknown --rng '{other}'; expected one of: std"),
-    };
+    let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?;
+    let filled = fill_dtype(&init, &shape, layout, dtype, &mut stream)?;
     match out {
         Out::Stdout => {
             let doc = FillJson {
@@ -147,6 +144,7 @@ pub fn run(a: &FillArgs) -> Result<()> {
                 dtype: dtype.name(),
                 seed: a.seed,
                 rng: &a.rng,
+                flavor: (a.rng == "torch").then_some(a.flavor.as_str()),
                 data: filled.values,
             };
             crate::io::print_stdout(&format!("{}\n", serde_json::to_string(&doc)?))?;
@@ -174,6 +172,9 @@ pub fn run(a: &FillArgs) -> Result<()> {
             meta.insert("init".to_string(), init.to_string());
             meta.insert("seed".to_string(), a.seed.to_string());
             meta.insert("rng".to_string(), a.rng.clone());
+            if a.rng == "torch" {
+                meta.insert("flavor".to_string(), a.flavor.clone());
+            }
             let bytes = safetensors::tensor::serialize([("weight", view)], Some(meta))
                 .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
             write_atomic(p, &bytes)?;

@@ -5,7 +5,65 @@ pub mod probe;
 pub mod table;
 
 use crate::args::{Cli, Command, ProbeArgs};
+use anyhow::{bail, Context};
 use clap::Parser;
+use nninit::{Element, Flavor, RngStream, Stream, TorchGenerator};
+use rand::SeedableRng;
+
+/// The random stream chosen by `--rng` (and `--flavor`).
+pub enum AnyStream {
+    /// `--rng torch`: PyTorch's CPU generator, `torch.manual_seed(seed)`.
+    Torch(TorchGenerator),
+    /// `--rng std`: rand's StdRng through nninit's reference transforms.
+    Std(RngStream<rand::rngs::StdRng>),
+}
+
+impl AnyStream {
+    /// Parses `--rng` / `--flavor` and seeds the stream.
+    pub fn new(rng: &str, flavor: &str, seed: u64) -> anyhow::Result<AnyStream> {
+        let flavor: Flavor = flavor.parse().context("--flavor")?;
+        Ok(match rng {
+            "torch" => AnyStream::Torch(TorchGenerator::manual_seed(seed).with_flavor(flavor)),
+            "std" => AnyStream::Std(RngStream(rand::rngs::StdRng::seed_from_u64(seed))),
+            other => bail!("unknown --rng '{other}'; expected one of: torch, std"),
+        })
+    }
+
+    /// `torch (avx2)`, `torch (default)` or `std`, for reports.
+    pub fn label(&self) -> String {
+        match self {
+            AnyStream::Torch(g) => format!("torch ({})", g.flavor()),
+            AnyStream::Std(_) => "std".into(),
+        }
+    }
+}
+
+impl Stream for AnyStream {
+    fn uniform<T: Element>(&mut self, out: &mut [T], low: f64, high: f64) {
+        match self {
+            AnyStream::Torch(g) => g.uniform(out, low, high),
+            AnyStream::Std(g) => g.uniform(out, low, high),
+        }
+    }
+    fn normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64) {
+        match self {
+            AnyStream::Torch(g) => g.normal(out, mean, std),
+            AnyStream::Std(g) => g.normal(out, mean, std),
+        }
+    }
+    fn trunc_normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64, a: f64, b: f64) {
+        match self {
+            AnyStream::Torch(g) => g.trunc_normal(out, mean, std, a, b),
+            AnyStream::Std(g) => g.trunc_normal(out, mean, std, a, b),
+        }
+    }
+    fn randperm(&mut self, n: usize) -> Vec<usize> {
+        match self {
+            AnyStream::Torch(g) => g.randperm(n),
+            AnyStream::Std(g) => g.randperm(n),
+        }
+    }
+}
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

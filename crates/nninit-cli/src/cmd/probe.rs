@@ -3,10 +3,9 @@
 use crate::args::ProbeArgs;
 use crate::report::{self, InitResult, LinearDefaultCheck, ProbeReport};
 use anyhow::{bail, Context, Result};
-use nninit::{Init, Layout, RngStream, Shape};
+use nninit::{Init, Layout, Shape, Stream};
 use nninit_diag::data::{Mnist, Normalize, Split};
 use nninit_diag::{Activation, ModelInit, Sequential};
-use rand::SeedableRng;
 
 /// The six inits of the classic experiment.
 pub const DEFAULT_INITS: [&str; 6] = [
@@ -158,7 +157,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     for init in &inits {
         bar.set_message(init.label());
         let mut model = Sequential::mlp(&widths, act)?;
-        let mut stream = RngStream(rand::rngs::StdRng::seed_from_u64(a.seed));
+        let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?;
         model.apply(init, &mut stream)?;
         let layers = model.forward_stats(x, a.batch)?;
         results.push(InitResult {
@@ -176,9 +175,11 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         batch: a.batch,
         seed: a.seed,
         data: source,
-        rng: "std".into(),
+        rng: super::AnyStream::new(&a.rng, &a.flavor, a.seed)?.label(),
         inits: results,
-        linear_default: linear_default_check(a.seed)?,
+        linear_default: linear_default_check(&mut super::AnyStream::new(
+            &a.rng, &a.flavor, a.seed,
+        )?)?,
         seconds: report::Timings {
             data: data_seconds,
             probe: probe_seconds,
@@ -186,12 +187,17 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     })
 }
 
-/// Measures the std of a default `nn.Linear(256, 128)` weight against 1/sqrt(3·256).
-pub fn linear_default_check(seed: u64) -> Result<LinearDefaultCheck> {
+/// Measures the std of a default `nn.Linear(256, 128)` weight (built from `stream`, freshly
+/// seeded: with `--rng torch` this is `torch.manual_seed(seed); nn.Linear(256, 128).weight`)
+/// against 1/sqrt(3·256).
+pub fn linear_default_check<S: Stream>(stream: &mut S) -> Result<LinearDefaultCheck> {
     let shape = Shape::new(&[128, 256])?;
-    let mut w = vec![0f32; shape.numel()];
-    let mut stream = RngStream(rand::rngs::StdRng::seed_from_u64(seed));
-    nninit::layers::linear_weight_init().fill(&mut w, &shape, Layout::Torch, &mut stream)?;
+    let params = nninit::layers::Module::linear(256, 128, true).init::<f32, _>(stream)?;
+    let w = params
+        .into_iter()
+        .next()
+        .map(|p| p.2)
+        .context("nn.Linear has a weight")?;
     let n = w.len() as f64;
     let mean = w.iter().map(|&v| v as f64).sum::<f64>() / n;
     let var = w.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;

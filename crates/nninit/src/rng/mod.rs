@@ -9,11 +9,19 @@
 //!   reference transforms of [`transform`]. Deterministic for a deterministic generator;
 //!   the transforms themselves are portable (no platform math beyond correctly rounded
 //!   `sqrt`, and `ln`/`sin`/`cos` from Rust's std).
+//! - [`TorchGenerator`]: PyTorch's CPU generator (mt19937, `manual_seed`, cached normal) with
+//!   PyTorch's exact kernels ([`torch_kernels`]): after `TorchGenerator::manual_seed(s)` the
+//!   fills equal PyTorch's after `torch.manual_seed(s)`, bit for bit (f32; see [`Flavor`]).
 //!
 //! Validation happens before a stream is called: stream methods receive valid parameters
 //! (finite, `std >= 0`, `low <= high`, `a < b`) and never fail.
 
+pub mod torch;
+pub mod torch_kernels;
 pub mod transform;
+
+pub use torch::TorchGenerator;
+pub use torch_kernels::Flavor;
 
 use crate::element::Element;
 pub use rand_core::RngCore;

@@ -13,7 +13,9 @@
 //! | `eye` not 2-D, `dirac` not 3/4/5-D, `orthogonal`/`sparse` rank | [`InitError::WrongRank`] (checked before the no-op rule) | `ValueError` |
 //! | `std < 0` or non-finite | [`InitError::InvalidStd`] | `RuntimeError` for `std < 0` |
 //! | `uniform` with `a > b` | [`InitError::EmptyRange`]; `a == b` fills `a` (draws still made) | same |
+//! | `uniform` whose `a`, `b` or `b − a` overflow f32, for f32/bf16/f16 tensors | [`InitError::InvalidParam`] (f64 tensors are fine) | `RuntimeError` ("to - from to exceed the limit") |
 //! | `trunc_normal` with `a >= b` or `std == 0` | [`InitError::EmptyRange`] / [`InitError::InvalidParam`] | loops or NaN |
+//! | `trunc_normal` window with no f64 probability mass (e.g. `[50, 60]` at std 1) | [`InitError::EmptyRange`] | loops forever |
 //! | `sparse` with sparsity outside `[0, 1)` | [`InitError::InvalidSparsity`] | no check |
 //! | buffer length != numel | [`InitError::LenMismatch`] | n/a |
 //!
@@ -650,6 +652,19 @@ impl Init {
             return Ok(());
         }
         let resolved = self.resolve(shape, layout)?;
+        if let Resolved::Uniform { low, high } = resolved {
+            // PyTorch casts from/to to the opmath type (f32 below f64) and rejects overflow.
+            let (lo, hi) = (low as f32, high as f32);
+            if T::DTYPE != crate::element::DType::F64
+                && !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite())
+            {
+                return Err(InitError::InvalidParam {
+                    name: "b - a",
+                    value: high - low,
+                    expected: "a, b and b - a finite in f32 (max 3.4e38) for f32/bf16/f16 tensors",
+                });
+            }
+        }
         basic::draw(&resolved, out, shape, stream)
     }
 }
