@@ -26,6 +26,18 @@ fn fails_with(args: &[&str], needle: &str) {
     assert!(!err.contains("panicked"), "{args:?}: {err}");
 }
 
+/// A usage error caught by the argument parser: exit code 2, first line `error: ...`.
+fn usage_error(args: &[&str], needle: &str) {
+    let out = nninit().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("error:") && first.contains(needle),
+        "{args:?}: {err}"
+    );
+}
+
 #[test]
 fn probe_default_prints_the_table_and_the_linear_check() {
     let out = nninit().args(["probe", "--batch", "200"]).output().unwrap();
@@ -244,4 +256,57 @@ fn table_is_generated_from_definitions() {
     let j = nninit().args(["table", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
     assert!(v.as_array().unwrap().len() >= 10);
+}
+
+#[test]
+fn fill_torch_matches_pytorch_linear_default() {
+    // torch.manual_seed(0); nn.Linear(256, 128).weight[0, :4] (spec §8, golden file):
+    // -0.00046792626, 0.033527724, -0.05144032, -0.04599619
+    let out = nninit()
+        .args([
+            "fill",
+            "--init",
+            "kaiming_uniform:a=2.23606797749979",
+            "--shape",
+            "128,256",
+            "--seed",
+            "0",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rng"], "torch");
+    let data = v["data"].as_array().unwrap();
+    let want = [-0.00046792626f32, 0.033527724, -0.05144032, -0.04599619];
+    for (i, w) in want.iter().enumerate() {
+        assert_eq!(data[i].as_f64().unwrap() as f32, *w, "element {i}");
+    }
+}
+
+#[test]
+fn torch_is_the_default_rng_of_probe_and_flags_are_checked() {
+    let out = nninit()
+        .args(["probe", "--json", "--batch", "10", "--init", "zeros"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["rng"].as_str().unwrap().starts_with("torch"),
+        "{}",
+        v["rng"]
+    );
+    usage_error(&["probe", "--rng", "mersenne"], "mersenne");
+    usage_error(
+        &[
+            "fill", "--init", "normal", "--shape", "2", "--flavor", "sse9", "--out", "-",
+        ],
+        "sse9",
+    );
 }
