@@ -87,10 +87,10 @@ pub struct TheoryArgs {
     pub activation: String,
     /// Bias variances sigma_b^2 of the critical-line table (comma separated); default
     /// 0,1e-4,1e-3,0.01,0.02,0.05,0.1,0.2,0.3,0.5,1,2.
-    #[arg(long, value_name = "LIST")]
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub sigma_b2: Option<String>,
     /// Also iterate the variance map for this weight gain sigma_w (std(W) = sigma_w/sqrt(fan_in)).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub sigma_w: Option<f64>,
     /// Bias std sigma_b for --sigma-w.
     #[arg(long, default_value_t = 0.0)]

@@ -64,7 +64,7 @@ pub fn gain_text(r: &GainReport) -> String {
                 format!("{:.6}", a.gain_backward),
                 format!("{:.6}", a.chi1),
                 format!("{:.6}", a.chi_q),
-                format!("{:.6}", a.mean),
+                format!("{:.6}", if a.mean.abs() < 5e-7 { 0.0 } else { a.mean }),
                 g.note.clone(),
             ]
         })
