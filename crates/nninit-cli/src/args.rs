@@ -19,6 +19,10 @@ pub enum Command {
     Table(TableArgs),
     /// Fill one tensor with a scheme and write it (.npy, .safetensors, or JSON to stdout).
     Fill(FillArgs),
+    /// Gains per activation: PyTorch's calculate_gain beside the numeric (Gaussian-quadrature) ones.
+    Gain(GainArgs),
+    /// Mean-field theory for one activation: the critical line (edge of chaos) and fixed points.
+    Theory(TheoryArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -68,6 +72,40 @@ pub struct ProbeArgs {
     /// Write an SVG chart of the std per layer (a line per init, log y-axis).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Add the mean-field predicted std beside each measured one (table, JSON `predicted_std`,
+    /// dashed lines in --plot).
+    #[arg(long)]
+    pub predict: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GainArgs {
+    /// Only these activations (comma separated, e.g. tanh,leaky_relu:0.2); default: all.
+    #[arg(long)]
+    pub activation: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TheoryArgs {
+    /// The activation (relu, tanh, gelu, leaky_relu:0.2, ...).
+    #[arg(long, default_value = "tanh")]
+    pub activation: String,
+    /// Bias variances sigma_b^2 of the critical-line table (comma separated); default
+    /// 0,1e-4,1e-3,0.01,0.02,0.05,0.1,0.2,0.3,0.5,1,2.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    pub sigma_b2: Option<String>,
+    /// Also iterate the variance map for this weight gain sigma_w (std(W) = sigma_w/sqrt(fan_in)).
+    #[arg(long, allow_hyphen_values = true)]
+    pub sigma_w: Option<f64>,
+    /// Bias std sigma_b for --sigma-w.
+    #[arg(long, default_value_t = 0.0)]
+    pub sigma_b: f64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]

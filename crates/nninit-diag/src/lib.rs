@@ -11,8 +11,10 @@ pub mod error;
 
 pub use activation::Activation;
 pub use error::{DiagError, Result};
+pub mod advice;
 pub mod model;
 pub mod stats;
+pub mod theory;
 
 pub use model::{Layer, ModelInit, Sequential};
 pub use stats::LayerStats;

@@ -1,8 +1,10 @@
 //! Subcommands: each turns its arguments into library calls and a report.
 
 pub mod fill;
+pub mod gain;
 pub mod probe;
 pub mod table;
+pub mod theory;
 
 use crate::args::{Cli, Command, ProbeArgs};
 use anyhow::{bail, Context};
@@ -70,6 +72,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Probe(a)) => probe::run(&a),
         Some(Command::Table(a)) => table::run(&a),
         Some(Command::Fill(a)) => fill::run(&a),
+        Some(Command::Gain(a)) => gain::run(&a),
+        Some(Command::Theory(a)) => theory::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;

@@ -152,6 +152,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         indicatif::ProgressStyle::with_template("{spinner} probing {msg} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
+    let input_moments = nninit_diag::theory::row_second_moments(x, a.batch)?;
     let mut results = vec![];
     let t_probe = std::time::Instant::now();
     for init in &inits {
@@ -160,9 +161,23 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?;
         model.apply(init, &mut stream)?;
         let layers = model.forward_stats(x, a.batch)?;
+        let predicted_std = if a.predict {
+            // an init the mean field cannot describe (non-zero-mean weights) gets nulls
+            let p = nninit_diag::theory::MeanFieldNet::from_model(&model, init)
+                .and_then(|net| net.predict(&input_moments));
+            Some(match p {
+                Ok(p) => p.iter().map(|l| Some(l.std)).collect(),
+                Err(_) => vec![None; layers.len()],
+            })
+        } else {
+            None
+        };
+        let advice = nninit_diag::advice::advise(&model, &layers, act, &input_moments)?;
         results.push(InitResult {
             init: init.label(),
             layers,
+            predicted_std,
+            advice,
         });
         bar.inc(1);
     }

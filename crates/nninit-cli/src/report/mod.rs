@@ -2,6 +2,7 @@
 
 pub mod plot;
 pub mod table;
+pub mod theory;
 
 use nninit_diag::LayerStats;
 use serde::Serialize;
@@ -65,6 +66,12 @@ pub struct InitResult {
     pub init: String,
     /// One entry per layer output.
     pub layers: Vec<LayerStats>,
+    /// With `--predict`: the mean-field predicted std of each layer output, aligned with
+    /// `layers` (`null` where the init cannot be predicted, e.g. non-zero-mean weights).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted_std: Option<Vec<Option<f64>>>,
+    /// Flagged spans (std x2 per 5 layers, saturation) with the suggested init.
+    pub advice: Vec<nninit_diag::advice::Advice>,
 }
 
 /// Measured std of a default `nn.Linear(256,128)` weight next to the theory.

@@ -162,6 +162,22 @@ pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
             color_index: k,
         })
         .collect();
+    // --predict: the mean-field prediction as a dashed line in the init's colour
+    let mut series = series;
+    for (k, init) in r.inits.iter().enumerate() {
+        if let Some(p) = &init.predicted_std {
+            series.push(Series {
+                name: format!("{} (mean-field)", init.init),
+                points: idx
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(x, &i)| Some(((x + 1) as f64, p.get(i).copied().flatten()?)))
+                    .collect(),
+                dashed: true,
+                color_index: k,
+            });
+        }
+    }
     let title = format!(
         "Activation std per layer: MLP {} ({}), {} MNIST images",
         super::arch_text(&r.arch),

@@ -108,6 +108,7 @@ pub fn probe_text(r: &ProbeReport, all: bool) -> String {
         out.push_str(&render(&header, &rows));
         out.push('\n');
     }
+    out.push_str(&super::theory::probe_theory_text(r));
     let c = &r.linear_default;
     out.push_str(&format!(
         "PyTorch default nn.Linear({}, {}).weight: measured std {:.4}, theory 1/sqrt(3*{}) = {:.4}.\n",
