@@ -9,10 +9,14 @@
 //!   reference transforms of [`transform`]. Deterministic for a deterministic generator;
 //!   the transforms themselves are portable (no platform math beyond correctly rounded
 //!   `sqrt`, and `ln`/`sin`/`cos` from Rust's std).
+//! - [`philox::Philox`]: counter-based Philox4x32-10; every value depends only on
+//!   `(seed, stream, element index)`, so fills are identical for any thread count and any
+//!   shard (see [`crate::fill`]).
 //!
 //! Validation happens before a stream is called: stream methods receive valid parameters
 //! (finite, `std >= 0`, `low <= high`, `a < b`) and never fail.
 
+pub mod philox;
 pub mod transform;
 
 use crate::element::Element;
