@@ -19,6 +19,27 @@ pub enum Command {
     Table(TableArgs),
     /// Fill one tensor with a scheme and write it (.npy, .safetensors, or JSON to stdout).
     Fill(FillArgs),
+    /// Measure fill throughput (GB/s of f32) against memset, and orthogonal init time.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Elements of f32 per fill (default 64 Mi = 256 MiB).
+    #[arg(long, default_value_t = 64 << 20)]
+    pub size: usize,
+    /// Timed runs per case (the median is reported), after one warm-up.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Side of the square orthogonal init timed (0 skips it).
+    #[arg(long, default_value_t = 4096)]
+    pub ortho: usize,
+    /// Timed runs of the orthogonal init.
+    #[arg(long, default_value_t = 3)]
+    pub ortho_runs: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -83,9 +104,13 @@ pub struct FillArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Random stream: std (rand's StdRng through nninit's reference transforms).
+    /// Random stream: std (rand's StdRng through nninit's reference transforms), or philox
+    /// (counter-based: the same values for any --threads; stream id 0).
     #[arg(long, default_value = "std")]
     pub rng: String,
+    /// Threads for --rng philox (0 = all CPUs); the values do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
     /// Element type: f32, f64, bf16, f16.
     #[arg(long, default_value = "f32")]
     pub dtype: String,

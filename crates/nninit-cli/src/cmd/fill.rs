@@ -21,7 +21,8 @@ struct FillJson<'a> {
     data: Vec<f64>,
 }
 
-/// Parses `--shape 64,32`: positive integers (a 0 dimension is allowed, as in PyTorch).
+/// Parses `--shape 64,32`: non-negative integers. A 0 dimension is allowed, as in PyTorch:
+/// the tensor has no elements and an empty tensor is written.
 pub fn parse_shape(s: &str) -> Result<Shape> {
     let mut dims = vec![];
     for part in s.split(',') {
@@ -137,7 +138,11 @@ pub fn run(a: &FillArgs) -> Result<()> {
             let mut s = RngStream(rand::rngs::StdRng::seed_from_u64(a.seed));
             fill_dtype(&init, &shape, layout, dtype, &mut s)?
         }
-        other => bail!("unknown --rng '{other}'; expected one of: std"),
+        "philox" => {
+            let mut s = nninit::Philox::new(a.seed).with_par(nninit::Par::threads(a.threads));
+            fill_dtype(&init, &shape, layout, dtype, &mut s)?
+        }
+        other => bail!("unknown --rng '{other}'; expected one of: std, philox"),
     };
     match out {
         Out::Stdout => {

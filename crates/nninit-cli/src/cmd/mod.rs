@@ -1,5 +1,6 @@
 //! Subcommands: each turns its arguments into library calls and a report.
 
+pub mod bench;
 pub mod fill;
 pub mod probe;
 pub mod table;
@@ -12,6 +13,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Probe(a)) => probe::run(&a),
         Some(Command::Table(a)) => table::run(&a),
         Some(Command::Fill(a)) => fill::run(&a),
+        Some(Command::Bench(a)) => bench::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;
