@@ -1,4 +1,5 @@
 //! `nninit fill --rng philox` and its bad-input handling; `nninit bench --json` schema.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use assert_cmd::Command;
 

@@ -2,6 +2,7 @@
 //! scalar reference bit for bit; results do not depend on the thread count (1, 2, 7) or on
 //! how the tensor is split into shards (random element splits, row ranges), for samplers and
 //! for schemes via `Init`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use half::{bf16, f16};
 use nninit::fill::{

@@ -1,5 +1,6 @@
 //! Philox4x32 known-answer vectors (Random123 `kat_vectors`, theory.md §8.1) and the
 //! self-generated shard-invariant design vectors of theory.md §8.4.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nninit::fill::{self, __private::TILE_BLOCKS};
 use nninit::rng::philox::{philox4x32, philox4x32_10};
