@@ -23,6 +23,27 @@ pub enum Command {
     Gain(GainArgs),
     /// Mean-field theory for one activation: the critical line (edge of chaos) and fixed points.
     Theory(TheoryArgs),
+    /// Measure fill throughput (GB/s of f32) against memset, and orthogonal init time.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Elements of f32 per fill (default 64 Mi = 256 MiB).
+    #[arg(long, default_value_t = 64 << 20)]
+    pub size: usize,
+    /// Timed runs per case (the median is reported), after one warm-up.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Side of the square orthogonal init timed (0 skips it).
+    #[arg(long, default_value_t = 4096)]
+    pub ortho: usize,
+    /// Timed runs of the orthogonal init.
+    #[arg(long, default_value_t = 3)]
+    pub ortho_runs: usize,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -60,7 +81,7 @@ pub struct ProbeArgs {
     pub stats: String,
     /// Random stream: torch (PyTorch's CPU generator: same numbers as
     /// `torch.manual_seed(seed); nn.Sequential(...); model.apply(init)`) or std (rand's StdRng).
-    #[arg(long, default_value = "torch", value_parser = ["torch", "std"])]
+    #[arg(long, default_value = "torch", value_parser = ["torch", "std", "philox"])]
     pub rng: String,
     /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512) or
     /// default (ATEN_CPU_CAPABILITY=default).
@@ -130,13 +151,17 @@ pub struct FillArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Random stream: torch (PyTorch's CPU generator after torch.manual_seed(seed), bit-exact
-    /// for f32) or std (rand's StdRng through nninit's reference transforms).
-    #[arg(long, default_value = "torch", value_parser = ["torch", "std"])]
+    /// for f32), std (rand's StdRng through nninit's reference transforms), or philox
+    /// (counter-based Philox4x32-10: the same values for any --threads; stream id 0).
+    #[arg(long, default_value = "torch", value_parser = ["torch", "std", "philox"])]
     pub rng: String,
     /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512) or
     /// default (ATEN_CPU_CAPABILITY=default).
     #[arg(long, default_value = "avx2", value_parser = ["avx2", "default"])]
     pub flavor: String,
+    /// Threads for --rng philox (0 = all CPUs); the values do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
     /// Element type: f32, f64, bf16, f16.
     #[arg(long, default_value = "f32")]
     pub dtype: String,

@@ -122,6 +122,16 @@ pub enum InitError {
     /// A layer/module specification is invalid (e.g. zero features, groups not dividing channels).
     #[error("{0}")]
     InvalidModule(String),
+    /// A shard's range (elements or rows) is not inside the tensor.
+    #[error("range {start}..{end} is not inside 0..{numel}")]
+    RangeOutOfBounds {
+        /// Range start.
+        start: usize,
+        /// Range end (exclusive).
+        end: usize,
+        /// The tensor's number of elements (or rows).
+        numel: usize,
+    },
     /// The scheme cannot be drawn from this kind of stream or in this dtype.
     #[error("{0}")]
     Unsupported(String),

@@ -25,6 +25,7 @@
 pub mod element;
 pub mod error;
 pub mod fan;
+pub mod fill;
 pub mod gain;
 pub mod layers;
 pub mod rng;
@@ -34,7 +35,9 @@ pub mod shape;
 pub use element::{DType, Element};
 pub use error::{InitError, Result};
 pub use fan::{fan_in_and_fan_out, Fans, Mode};
+pub use fill::{Par, Sampler};
 pub use gain::{calculate_gain, Nonlinearity};
+pub use rng::philox::{Philox, StreamKey};
 pub use rng::{Flavor, RngStream, Stream, TorchGenerator};
 pub use schemes::{trunc_std_at_2, Description, Dist, Init, Resolved};
 pub use shape::{Layout, Shape};

@@ -23,7 +23,8 @@ struct FillJson<'a> {
     data: Vec<f64>,
 }
 
-/// Parses `--shape 64,32`: positive integers (a 0 dimension is allowed, as in PyTorch).
+/// Parses `--shape 64,32`: non-negative integers. A 0 dimension is allowed, as in PyTorch:
+/// the tensor has no elements and an empty tensor is written.
 pub fn parse_shape(s: &str) -> Result<Shape> {
     let mut dims = vec![];
     for part in s.split(',') {
@@ -134,7 +135,7 @@ pub fn run(a: &FillArgs) -> Result<()> {
             ),
         }
     };
-    let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?;
+    let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?.with_threads(a.threads);
     let filled = fill_dtype(&init, &shape, layout, dtype, &mut stream)?;
     match out {
         Out::Stdout => {

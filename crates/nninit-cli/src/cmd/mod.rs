@@ -1,5 +1,6 @@
 //! Subcommands: each turns its arguments into library calls and a report.
 
+pub mod bench;
 pub mod fill;
 pub mod gain;
 pub mod probe;
@@ -18,6 +19,8 @@ pub enum AnyStream {
     Torch(TorchGenerator),
     /// `--rng std`: rand's StdRng through nninit's reference transforms.
     Std(RngStream<rand::rngs::StdRng>),
+    /// `--rng philox`: counter-based Philox4x32-10 (values independent of the thread count).
+    Philox(nninit::Philox),
 }
 
 impl AnyStream {
@@ -27,8 +30,17 @@ impl AnyStream {
         Ok(match rng {
             "torch" => AnyStream::Torch(TorchGenerator::manual_seed(seed).with_flavor(flavor)),
             "std" => AnyStream::Std(RngStream(rand::rngs::StdRng::seed_from_u64(seed))),
-            other => bail!("unknown --rng '{other}'; expected one of: torch, std"),
+            "philox" => AnyStream::Philox(nninit::Philox::new(seed)),
+            other => bail!("unknown --rng '{other}'; expected one of: torch, std, philox"),
         })
+    }
+
+    /// Sets the thread count of a Philox stream (0 = all CPUs); other streams are sequential.
+    pub fn with_threads(self, threads: usize) -> AnyStream {
+        match self {
+            AnyStream::Philox(p) => AnyStream::Philox(p.with_par(nninit::Par::threads(threads))),
+            other => other,
+        }
     }
 
     /// `torch (avx2)`, `torch (default)` or `std`, for reports.
@@ -36,6 +48,7 @@ impl AnyStream {
         match self {
             AnyStream::Torch(g) => format!("torch ({})", g.flavor()),
             AnyStream::Std(_) => "std".into(),
+            AnyStream::Philox(_) => "philox".into(),
         }
     }
 }
@@ -45,24 +58,28 @@ impl Stream for AnyStream {
         match self {
             AnyStream::Torch(g) => g.uniform(out, low, high),
             AnyStream::Std(g) => g.uniform(out, low, high),
+            AnyStream::Philox(g) => g.uniform(out, low, high),
         }
     }
     fn normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64) {
         match self {
             AnyStream::Torch(g) => g.normal(out, mean, std),
             AnyStream::Std(g) => g.normal(out, mean, std),
+            AnyStream::Philox(g) => g.normal(out, mean, std),
         }
     }
     fn trunc_normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64, a: f64, b: f64) {
         match self {
             AnyStream::Torch(g) => g.trunc_normal(out, mean, std, a, b),
             AnyStream::Std(g) => g.trunc_normal(out, mean, std, a, b),
+            AnyStream::Philox(g) => g.trunc_normal(out, mean, std, a, b),
         }
     }
     fn randperm(&mut self, n: usize) -> Vec<usize> {
         match self {
             AnyStream::Torch(g) => g.randperm(n),
             AnyStream::Std(g) => g.randperm(n),
+            AnyStream::Philox(g) => g.randperm(n),
         }
     }
 }
@@ -74,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Fill(a)) => fill::run(&a),
         Some(Command::Gain(a)) => gain::run(&a),
         Some(Command::Theory(a)) => theory::run(&a),
+        Some(Command::Bench(a)) => bench::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;

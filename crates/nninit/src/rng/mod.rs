@@ -12,10 +12,14 @@
 //! - [`TorchGenerator`]: PyTorch's CPU generator (mt19937, `manual_seed`, cached normal) with
 //!   PyTorch's exact kernels ([`torch_kernels`]): after `TorchGenerator::manual_seed(s)` the
 //!   fills equal PyTorch's after `torch.manual_seed(s)`, bit for bit (f32; see [`Flavor`]).
+//! - [`philox::Philox`]: counter-based Philox4x32-10; every value depends only on
+//!   `(seed, stream, element index)`, so fills are identical for any thread count and any
+//!   shard (see [`crate::fill`]).
 //!
 //! Validation happens before a stream is called: stream methods receive valid parameters
 //! (finite, `std >= 0`, `low <= high`, `a < b`) and never fail.
 
+pub mod philox;
 pub mod torch;
 pub mod torch_kernels;
 pub mod transform;

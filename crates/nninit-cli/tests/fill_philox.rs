@@ -1,0 +1,157 @@
+//! `nninit fill --rng philox` and its bad-input handling; `nninit bench --json` schema.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use assert_cmd::Command;
+
+fn nninit() -> Command {
+    Command::cargo_bin("nninit").unwrap()
+}
+
+fn json_fill(threads: &str) -> serde_json::Value {
+    let out = nninit()
+        .args([
+            "fill",
+            "--init",
+            "kaiming_uniform",
+            "--shape",
+            "64,32",
+            "--seed",
+            "5",
+        ])
+        .args(["--rng", "philox", "--threads", threads, "--out", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn philox_fill_is_the_same_for_any_thread_count() {
+    let a = json_fill("1");
+    let b = json_fill("3");
+    assert_eq!(a["data"], b["data"]);
+    assert_eq!(a["rng"], "philox");
+    let data = a["data"].as_array().unwrap();
+    assert_eq!(data.len(), 64 * 32);
+    let bound = (6.0f64 / 32.0).sqrt();
+    assert!(data.iter().all(|x| x.as_f64().unwrap().abs() <= bound));
+}
+
+fn assert_one_line_error(args: &[&str]) -> String {
+    let out = nninit().args(args).output().unwrap();
+    assert!(!out.status.success(), "{args:?} should fail");
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+#[test]
+fn bad_input_gives_one_line_and_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w.npy");
+    let out_s = out.to_str().unwrap();
+    let base = ["fill", "--rng", "philox", "--out", out_s];
+    let e =
+        assert_one_line_error(&[&base[..], &["--init", "normal:0.02", "--shape", "3,-1"]].concat());
+    assert!(e.contains("-1"), "{e}");
+    let e = assert_one_line_error(&[&base[..], &["--init", "nosuch", "--shape", "3,4"]].concat());
+    assert!(e.contains("unknown init"), "{e}");
+    assert!(!out.exists());
+    // unwritable output: a directory that does not exist
+    let bad = dir.path().join("missing/w.npy");
+    assert_one_line_error(&[
+        "fill",
+        "--rng",
+        "philox",
+        "--init",
+        "normal:0.02",
+        "--shape",
+        "3,4",
+        "--out",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!bad.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+}
+
+#[test]
+fn zero_dim_shape_writes_an_empty_tensor() {
+    let out = nninit()
+        .args([
+            "fill",
+            "--init",
+            "normal:0.02",
+            "--shape",
+            "0",
+            "--rng",
+            "philox",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["shape"], serde_json::json!([0]));
+    assert_eq!(v["data"], serde_json::json!([]));
+}
+
+#[test]
+fn bench_json_has_its_keys() {
+    let out = nninit()
+        .args([
+            "bench",
+            "--json",
+            "--size",
+            "65536",
+            "--runs",
+            "1",
+            "--ortho",
+            "64",
+            "--ortho-runs",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in [
+        "elements",
+        "bytes",
+        "runs",
+        "kernel",
+        "threads_all",
+        "rows",
+        "orthogonal",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    let names: Vec<&str> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "memset",
+        "uniform",
+        "normal",
+        "trunc_normal",
+        "kaiming_uniform",
+    ] {
+        assert!(names.contains(&n), "missing row {n}");
+    }
+    for r in v["rows"].as_array().unwrap() {
+        assert!(r["gb_per_s"].as_f64().unwrap() > 0.0);
+    }
+}

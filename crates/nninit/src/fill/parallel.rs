@@ -1,0 +1,62 @@
+//! Threads: the output is cut into fixed chunks of [`CHUNK`] elements, chunk `c` covering
+//! elements `start + c·CHUNK ..`; since every value is a pure function of its index, the
+//! result does not depend on which thread runs which chunk, or on the thread count.
+
+use super::scalar::Prep;
+use super::simd::{self, Isa};
+use super::Par;
+use crate::element::Element;
+use crate::rng::philox::StreamKey;
+use rayon::prelude::*;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Elements per parallel chunk (256 KiB of f32): large enough to amortise scheduling, small
+/// enough to balance 2–64 threads on tensors of a few MiB.
+pub(crate) const CHUNK: usize = 1 << 16;
+
+/// Fills `out` = elements `start ..` with `isa`, on `par` threads.
+pub(crate) fn fill<T: Element>(
+    isa: Isa,
+    prep: &Prep,
+    key: &StreamKey,
+    start: u64,
+    out: &mut [T],
+    par: Par,
+) {
+    let threads = par.thread_count();
+    if threads <= 1 || out.len() <= CHUNK {
+        simd::fill(isa, prep, key, start, out);
+        return;
+    }
+    let mut job = || {
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, ch)| {
+            simd::fill(isa, prep, key, start + (c * CHUNK) as u64, ch);
+        })
+    };
+    if rayon::current_num_threads() == threads {
+        job();
+    } else if let Some(pool) = pool(threads) {
+        pool.install(job);
+    } else {
+        // No pool could be built (thread creation failed): same values, one thread.
+        simd::fill(isa, prep, key, start, out);
+    }
+}
+
+/// A cached rayon pool of `n` threads.
+fn pool(n: usize) -> Option<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>> = OnceLock::new();
+    let pools = POOLS.get_or_init(|| Mutex::new(Vec::new()));
+    let mut g = pools.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, p)) = g.iter().find(|(k, _)| *k == n) {
+        return Some(p.clone());
+    }
+    let p = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .ok()?,
+    );
+    g.push((n, p.clone()));
+    Some(p)
+}
