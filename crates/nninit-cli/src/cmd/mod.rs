@@ -1,8 +1,10 @@
 //! Subcommands: each turns its arguments into library calls and a report.
 
 pub mod fill;
+pub mod lsuv;
 pub mod probe;
 pub mod table;
+pub mod train;
 
 use crate::args::{Cli, Command, ProbeArgs};
 use clap::Parser;
@@ -12,6 +14,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Probe(a)) => probe::run(&a),
         Some(Command::Table(a)) => table::run(&a),
         Some(Command::Fill(a)) => fill::run(&a),
+        Some(Command::Train(a)) => train::run(&a),
+        Some(Command::Lsuv(a)) => lsuv::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;

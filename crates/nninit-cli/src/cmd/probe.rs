@@ -5,7 +5,7 @@ use crate::report::{self, InitResult, LinearDefaultCheck, ProbeReport};
 use anyhow::{bail, Context, Result};
 use nninit::{Init, Layout, RngStream, Shape};
 use nninit_diag::data::{Mnist, Normalize, Split};
-use nninit_diag::{Activation, ModelInit, Sequential};
+use nninit_diag::{Activation, Sequential};
 use rand::SeedableRng;
 
 /// The six inits of the classic experiment.
@@ -111,21 +111,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         );
     }
     let act: Activation = a.activation.parse()?;
-    let init_texts: Vec<String> = if a.inits.is_empty() {
-        DEFAULT_INITS.iter().map(|s| s.to_string()).collect()
-    } else {
-        a.inits.iter().flat_map(|s| split_init_list(s)).collect()
-    };
-    if init_texts.is_empty() {
-        bail!("--init is empty; give e.g. --init kaiming_uniform,normal:0.02");
-    }
-    let inits: Vec<ModelInit> = init_texts
-        .iter()
-        .map(|s| {
-            s.parse::<ModelInit>()
-                .with_context(|| format!("--init '{s}'"))
-        })
-        .collect::<Result<_>>()?;
+    let entries = super::train::entries(&a.inits, a.weights.as_deref(), &DEFAULT_INITS)?;
     if a.batch == 0 {
         bail!("--batch must be >= 1");
     }
@@ -144,23 +130,32 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
             }
         );
     }
-    let (x, _labels) = data.batch(0, a.batch)?;
+    let (x, labels) = data.batch(0, a.batch)?;
 
-    let bar = indicatif::ProgressBar::new(inits.len() as u64);
+    let bar = indicatif::ProgressBar::new(entries.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} probing {msg} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut results = vec![];
-    for init in &inits {
-        bar.set_message(init.label());
-        let mut model = Sequential::mlp(&widths, act)?;
-        let mut stream = RngStream(rand::rngs::StdRng::seed_from_u64(a.seed));
-        model.apply(init, &mut stream)?;
+    for entry in &entries {
+        bar.set_message(entry.label());
+        let model = super::train::build_model(entry, &widths, act, a.seed, x, a.batch)?;
         let layers = model.forward_stats(x, a.batch)?;
+        let grad = if a.grad {
+            let (loss, layers) = model.grad_stats(x, labels, a.batch, a.lr)?;
+            Some(report::GradReport {
+                loss,
+                lr: a.lr,
+                layers,
+            })
+        } else {
+            None
+        };
         results.push(InitResult {
-            init: init.label(),
+            init: entry.label(),
             layers,
+            grad,
         });
         bar.inc(1);
     }
