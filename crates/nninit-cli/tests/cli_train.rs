@@ -87,7 +87,7 @@ fn train_json_has_the_documented_keys() {
                 "train",
                 "--json",
                 "--init",
-                "kaiming_uniform;lsuv",
+                "kaiming_uniform,lsuv",
                 "--optim",
                 "adam",
             ][..],
@@ -267,7 +267,7 @@ fn lsuv_writes_a_loadable_file_for_probe_and_train() {
 fn bad_input_is_one_line() {
     fails_with(&["train", "--epochs", "0"], "--epochs");
     fails_with(&["train", "--batch", "0"], "--batch");
-    fails_with(&["train", "--lr", "-1"], "learning rate");
+    fails_with(&["train", "--lr=-1"], "learning rate");
     fails_with(&["train", "--momentum", "1.5"], "momentum");
     fails_with(&["train", "--target-acc", "90"], "--target-acc");
     fails_with(&["train", "--init", "bogus"], "bogus");
