@@ -25,6 +25,10 @@ pub enum Command {
     Theory(TheoryArgs),
     /// Measure fill throughput (GB/s of f32) against memset, and orthogonal init time.
     Bench(BenchArgs),
+    /// Train the MLP on MNIST once per init (same data order) and compare loss and accuracy.
+    Train(TrainArgs),
+    /// LSUV-initialise the MLP on an MNIST batch and save it as PyTorch-named safetensors.
+    Lsuv(LsuvArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -97,6 +101,114 @@ pub struct ProbeArgs {
     /// dashed lines in --plot).
     #[arg(long)]
     pub predict: bool,
+    /// Also run one backward pass (mean cross-entropy on the batch): gradient std of every
+    /// layer output and weight, and the update:data ratio std(lr*dW)/std(W).
+    #[arg(long)]
+    pub grad: bool,
+    /// SGD learning rate of the --grad update:data ratio.
+    #[arg(long, default_value_t = 0.01)]
+    pub lr: f64,
+    /// Also probe the parameters in this safetensors file (PyTorch nn.Sequential names:
+    /// 0.weight, 0.bias, 2.weight, ...); without --init only the file is probed.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TrainArgs {
+    /// Layer widths, input first: e.g. 784,256,128,10. Ignored when --depth is given.
+    #[arg(long, default_value = "784,256,128,10")]
+    pub arch: String,
+    /// Number of hidden layers of a deep MLP (784-W-...-W-10); use with --width.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Width of the hidden layers of a deep MLP (with --depth).
+    #[arg(long, default_value_t = 256)]
+    pub width: usize,
+    /// Activation after every hidden Linear (as probe).
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Inits to compare (list or repeated): pytorch-default, lsuv[:tol=..,max_iter=..] or an
+    /// init string. Default: pytorch-default, kaiming_uniform, xavier_uniform, normal:0.01, zeros.
+    #[arg(long = "init", value_name = "INIT")]
+    pub inits: Vec<String>,
+    /// Seed of the inits and of the data order (every init sees the same order).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Directory with the standard MNIST files: train on the 60,000 training images, test on
+    /// the 10,000 test images. Default: the embedded subset, first 1,600 to train, last 400 to test.
+    #[arg(long, value_name = "DIR")]
+    pub mnist: Option<PathBuf>,
+    /// Normalise inputs with MNIST's mean/std (0.1307, 0.3081) instead of scaling to [0, 1].
+    #[arg(long)]
+    pub standardize: bool,
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    /// Optimiser (PyTorch's update rules).
+    #[arg(long, default_value = "sgd", value_parser = ["sgd", "adam"])]
+    pub optim: String,
+    /// Learning rate (default 0.01 for sgd, 0.001 for adam).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// SGD momentum.
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// Images per step.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Test accuracy (fraction, 0..1) whose first epoch is reported per init.
+    #[arg(long, default_value_t = 0.9)]
+    pub target_acc: f64,
+    /// Write an SVG of the loss and accuracy curves.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Print JSON (schema in README) instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Also train from the parameters in this safetensors file; without --init only the file.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LsuvArgs {
+    /// Layer widths, input first: e.g. 784,256,128,10. Ignored when --depth is given.
+    #[arg(long, default_value = "784,256,128,10")]
+    pub arch: String,
+    /// Number of hidden layers of a deep MLP (784-W-...-W-10); use with --width.
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// Width of the hidden layers of a deep MLP (with --depth).
+    #[arg(long, default_value_t = 256)]
+    pub width: usize,
+    /// Activation after every hidden Linear (as probe).
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// Seed of the orthogonal pre-init.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Directory with the standard MNIST files (uses the training set); default: the embedded subset.
+    #[arg(long, value_name = "DIR")]
+    pub mnist: Option<PathBuf>,
+    /// Normalise inputs with MNIST's mean/std (0.1307, 0.3081) instead of scaling to [0, 1].
+    #[arg(long)]
+    pub standardize: bool,
+    /// Images in the LSUV batch (the first images of the training data).
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
+    /// Tolerance on |std - 1| of every Linear output.
+    #[arg(long, default_value_t = 0.1)]
+    pub tol: f64,
+    /// Maximum rescalings per layer.
+    #[arg(long, default_value_t = 10)]
+    pub max_iter: usize,
+    /// Output file (.safetensors, PyTorch nn.Sequential names, f32).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print the per-layer report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Clone)]

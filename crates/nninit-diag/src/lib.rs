@@ -12,9 +12,13 @@ pub mod error;
 pub use activation::Activation;
 pub use error::{DiagError, Result};
 pub mod advice;
+pub mod lsuv;
 pub mod model;
 pub mod stats;
 pub mod theory;
+pub mod train;
+pub mod weights;
 
 pub use model::{Layer, ModelInit, Sequential};
 pub use stats::LayerStats;
+pub use train::{GradStats, Optimizer, TrainConfig, TrainHistory};

@@ -51,6 +51,16 @@ pub enum ModelInit {
         /// Bias init (default zeros).
         bias: Init,
     },
+    /// LSUV (Mishkin & Matas 2015): orthogonal weights, zero biases, then each Linear
+    /// layer's weight rescaled until its output std on a data batch is 1 within `tol`
+    /// (see [`crate::lsuv`]). Text form `lsuv` or `lsuv:tol=0.1,max_iter=10`. Needs data:
+    /// use [`Sequential::apply_with_data`].
+    Lsuv {
+        /// Tolerance on `|std − 1|` (dimensionless; default 0.1).
+        tol: f64,
+        /// Maximum rescalings per layer (default 10).
+        max_iter: usize,
+    },
 }
 
 impl ModelInit {
@@ -73,21 +83,67 @@ impl ModelInit {
                     format!("{weight}+bias={bias}")
                 }
             }
+            ModelInit::Lsuv { tol, max_iter } => {
+                if *tol == crate::lsuv::DEFAULT_TOL && *max_iter == crate::lsuv::DEFAULT_MAX_ITER {
+                    "lsuv".into()
+                } else {
+                    format!("lsuv:tol={tol},max_iter={max_iter}")
+                }
+            }
         }
     }
 }
 
 impl std::str::FromStr for ModelInit {
     type Err = DiagError;
-    /// `pytorch-default` (also `torch-default`, `default`) or any [`Init`] text form.
+    /// `pytorch-default` (also `torch-default`, `default`), `lsuv[:tol=T,max_iter=N]`, or any
+    /// [`Init`] text form.
     fn from_str(s: &str) -> Result<ModelInit> {
-        match s.trim() {
+        let t = s.trim();
+        if t == "lsuv" || t.starts_with("lsuv:") {
+            return parse_lsuv(t);
+        }
+        match t {
             "pytorch-default" | "torch-default" | "pytorch_default" | "default" => {
                 Ok(ModelInit::TorchDefault)
             }
             other => Ok(ModelInit::weights(other.parse()?)),
         }
     }
+}
+
+/// Parses `lsuv` / `lsuv:tol=0.1,max_iter=10` (either key may be left out).
+fn parse_lsuv(t: &str) -> Result<ModelInit> {
+    let (mut tol, mut max_iter) = (crate::lsuv::DEFAULT_TOL, crate::lsuv::DEFAULT_MAX_ITER);
+    let bad = |why: String| {
+        DiagError::InvalidSpec(format!(
+            "invalid init '{t}': {why}; expected lsuv or lsuv:tol=0.1,max_iter=10"
+        ))
+    };
+    if let Some(params) = t.strip_prefix("lsuv:") {
+        for kv in params.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| bad(format!("'{kv}' is not key=value")))?;
+            match k.trim() {
+                "tol" => {
+                    tol = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("tol '{v}' is not a number")))?
+                }
+                "max_iter" => {
+                    max_iter = v
+                        .trim()
+                        .parse()
+                        .map_err(|_| bad(format!("max_iter '{v}' is not a whole number")))?
+                }
+                other => return Err(bad(format!("unknown parameter '{other}'"))),
+            }
+        }
+    }
+    crate::lsuv::validate(tol, max_iter)?;
+    Ok(ModelInit::Lsuv { tol, max_iter })
 }
 
 impl std::fmt::Display for ModelInit {
@@ -207,6 +263,11 @@ impl Sequential {
                 weight.resolve(&Shape::new(&[*out_features, *in_features])?, Layout::Torch)?;
                 bias.resolve(&Shape::new(&[*out_features])?, Layout::Torch)?;
             }
+        }
+        if let ModelInit::Lsuv { .. } = init {
+            return Err(DiagError::InvalidSpec(
+                "init 'lsuv' needs a data batch: use Sequential::apply_with_data".into(),
+            ));
         }
         // 1. nn.Sequential(...) construction: default init, weight then bias, per Linear.
         for layer in &mut self.layers {

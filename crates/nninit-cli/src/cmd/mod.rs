@@ -3,9 +3,11 @@
 pub mod bench;
 pub mod fill;
 pub mod gain;
+pub mod lsuv;
 pub mod probe;
 pub mod table;
 pub mod theory;
+pub mod train;
 
 use crate::args::{Cli, Command, ProbeArgs};
 use anyhow::{bail, Context};
@@ -92,6 +94,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Gain(a)) => gain::run(&a),
         Some(Command::Theory(a)) => theory::run(&a),
         Some(Command::Bench(a)) => bench::run(&a),
+        Some(Command::Train(a)) => train::run(&a),
+        Some(Command::Lsuv(a)) => lsuv::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;

@@ -5,7 +5,7 @@ use crate::report::{self, InitResult, LinearDefaultCheck, ProbeReport};
 use anyhow::{bail, Context, Result};
 use nninit::{Init, Layout, Shape, Stream};
 use nninit_diag::data::{Mnist, Normalize, Split};
-use nninit_diag::{Activation, ModelInit, Sequential};
+use nninit_diag::{Activation, Sequential};
 
 /// The six inits of the classic experiment.
 pub const DEFAULT_INITS: [&str; 6] = [
@@ -110,21 +110,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         );
     }
     let act: Activation = a.activation.parse()?;
-    let init_texts: Vec<String> = if a.inits.is_empty() {
-        DEFAULT_INITS.iter().map(|s| s.to_string()).collect()
-    } else {
-        a.inits.iter().flat_map(|s| split_init_list(s)).collect()
-    };
-    if init_texts.is_empty() {
-        bail!("--init is empty; give e.g. --init kaiming_uniform,normal:0.02");
-    }
-    let inits: Vec<ModelInit> = init_texts
-        .iter()
-        .map(|s| {
-            s.parse::<ModelInit>()
-                .with_context(|| format!("--init '{s}'"))
-        })
-        .collect::<Result<_>>()?;
+    let entries = super::train::entries(&a.inits, a.weights.as_deref(), &DEFAULT_INITS)?;
     if a.batch == 0 {
         bail!("--batch must be >= 1");
     }
@@ -145,9 +131,9 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
             }
         );
     }
-    let (x, _labels) = data.batch(0, a.batch)?;
+    let (x, labels) = data.batch(0, a.batch)?;
 
-    let bar = indicatif::ProgressBar::new(inits.len() as u64);
+    let bar = indicatif::ProgressBar::new(entries.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} probing {msg} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -155,16 +141,23 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     let input_moments = nninit_diag::theory::row_second_moments(x, a.batch)?;
     let mut results = vec![];
     let t_probe = std::time::Instant::now();
-    for init in &inits {
-        bar.set_message(init.label());
-        let mut model = Sequential::mlp(&widths, act)?;
+    for entry in &entries {
+        bar.set_message(entry.label());
         let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?;
-        model.apply(init, &mut stream)?;
+        let model = super::train::build_model(entry, &widths, act, &mut stream, x, a.batch)?;
         let layers = model.forward_stats(x, a.batch)?;
         let predicted_std = if a.predict {
-            // an init the mean field cannot describe (non-zero-mean weights) gets nulls
-            let p = nninit_diag::theory::MeanFieldNet::from_model(&model, init)
-                .and_then(|net| net.predict(&input_moments));
+            // an init the mean field cannot describe (non-zero-mean weights, a file, LSUV)
+            // gets nulls
+            let p = match entry {
+                super::train::Entry::Init(init) => {
+                    nninit_diag::theory::MeanFieldNet::from_model(&model, init)
+                        .and_then(|net| net.predict(&input_moments))
+                }
+                super::train::Entry::File(_) => Err(nninit_diag::DiagError::InvalidSpec(
+                    "no mean-field prediction for weights from a file".into(),
+                )),
+            };
             Some(match p {
                 Ok(p) => p.iter().map(|l| Some(l.std)).collect(),
                 Err(_) => vec![None; layers.len()],
@@ -172,12 +165,23 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         } else {
             None
         };
+        let grad = if a.grad {
+            let (loss, layers) = model.grad_stats(x, labels, a.batch, a.lr)?;
+            Some(report::GradReport {
+                loss,
+                lr: a.lr,
+                layers,
+            })
+        } else {
+            None
+        };
         let advice = nninit_diag::advice::advise(&model, &layers, act, &input_moments)?;
         results.push(InitResult {
-            init: init.label(),
+            init: entry.label(),
             layers,
             predicted_std,
             advice,
+            grad,
         });
         bar.inc(1);
     }

@@ -3,6 +3,7 @@
 pub mod plot;
 pub mod table;
 pub mod theory;
+pub mod train;
 
 use nninit_diag::LayerStats;
 use serde::Serialize;
@@ -72,6 +73,20 @@ pub struct InitResult {
     pub predicted_std: Option<Vec<Option<f64>>>,
     /// Flagged spans (std x2 per 5 layers, saturation) with the suggested init.
     pub advice: Vec<nninit_diag::advice::Advice>,
+    /// With `--grad`: one backward pass of the mean cross-entropy on the same batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad: Option<GradReport>,
+}
+
+/// `probe --grad`: the loss and every layer's backward statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct GradReport {
+    /// Mean cross-entropy of the batch at init (≈ ln 10 = 2.303 for an uninformed model).
+    pub loss: f64,
+    /// The SGD learning rate of `update_to_data`.
+    pub lr: f64,
+    /// One entry per layer output, in order.
+    pub layers: Vec<nninit_diag::GradStats>,
 }
 
 /// Measured std of a default `nn.Linear(256,128)` weight next to the theory.

@@ -147,7 +147,7 @@ pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
             }
         })
         .collect();
-    let series: Vec<Series> = r
+    let mut series: Vec<Series> = r
         .inits
         .iter()
         .enumerate()
@@ -163,7 +163,6 @@ pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
         })
         .collect();
     // --predict: the mean-field prediction as a dashed line in the init's colour
-    let mut series = series;
     for (k, init) in r.inits.iter().enumerate() {
         if let Some(p) = &init.predicted_std {
             series.push(Series {
@@ -172,6 +171,23 @@ pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
                     .iter()
                     .enumerate()
                     .filter_map(|(x, &i)| Some(((x + 1) as f64, p.get(i).copied().flatten()?)))
+                    .collect(),
+                dashed: true,
+                color_index: k,
+            });
+        }
+    }
+    // probe --grad: the std of dL/dh at the same points, dashed, same colour.
+    for (k, init) in r.inits.iter().enumerate() {
+        if let Some(g) = &init.grad {
+            series.push(Series {
+                name: format!("{} dL/dh", init.init),
+                points: idx
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(x, &i)| {
+                        g.layers.get(i).map(|l| ((x + 1) as f64, l.output_grad_std))
+                    })
                     .collect(),
                 dashed: true,
                 color_index: k,
@@ -187,7 +203,11 @@ pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
     let svg = log_chart_svg(
         &title,
         "layer output",
-        "std (log scale; 0 not drawn)",
+        if r.inits.iter().any(|i| i.grad.is_some()) {
+            "std (log scale; 0 not drawn); dashed: std of dL/dh"
+        } else {
+            "std (log scale; 0 not drawn)"
+        },
         &labels,
         &series,
     )?;

@@ -407,6 +407,12 @@ impl MeanFieldNet {
                             (linear_weight_init(), linear_bias_init(*in_features))
                         }
                         ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
+                        ModelInit::Lsuv { .. } => {
+                            return Err(crate::error::DiagError::InvalidSpec(
+                                "lsuv is data-dependent: the mean-field theory cannot predict it"
+                                    .into(),
+                            ))
+                        }
                     };
                     MfLayer::Linear(LinearSpec::from_inits(*in_features, *out_features, &w, &b)?)
                 }
