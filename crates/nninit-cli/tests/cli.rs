@@ -156,6 +156,25 @@ fn bad_input_gets_one_clear_line() {
         "unknown init 'kaiming_unifrom'",
     );
     fails_with(&["probe", "--activation", "swishy"], "unknown activation");
+    fails_with(&["probe", "--arch", "784,100000,100000,10"], "too large");
+    fails_with(
+        &["probe", "--depth", "100000", "--width", "1"],
+        "at most 1000",
+    );
+    fails_with(&["probe", "--init", "kaiming_uniform,"], "empty entry");
+    fails_with(&["probe", "--init", "a,,b"], "empty entry");
+    fails_with(
+        &[
+            "fill",
+            "--init",
+            "normal",
+            "--shape",
+            "100000,100000,100000",
+            "--out",
+            "-",
+        ],
+        "not enough memory",
+    );
     fails_with(
         &[
             "fill",

@@ -118,7 +118,7 @@ impl Sequential {
                     let b = Tensor::from_slice(bias, *out_features, &dev)?;
                     let out = |w: &[f32]| -> Result<Tensor> {
                         let w = Tensor::from_slice(w, (*out_features, *in_features), &dev)?;
-                        Ok(h.matmul(&w.t()?)?.broadcast_add(&b)?)
+                        Ok(crate::train::linear(&h, &w)?.broadcast_add(&b)?)
                     };
                     let mut o = out(weight)?;
                     let std_before = output_std(&o)?;

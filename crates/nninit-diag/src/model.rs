@@ -152,6 +152,11 @@ impl std::fmt::Display for ModelInit {
     }
 }
 
+/// Most weights one Linear layer may have (2^30: 4 GiB of f32).
+pub const MAX_LAYER_WEIGHTS: usize = 1 << 30;
+/// Most hidden layers [`Sequential::deep_widths`] builds.
+pub const MAX_DEPTH: usize = 1000;
+
 /// A stack of layers applied in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequential {
@@ -182,11 +187,24 @@ impl Sequential {
             let (fi, fo) = (win[0], win[1]);
             let n = fi
                 .checked_mul(fo)
-                .ok_or_else(|| DiagError::InvalidSpec(format!("layer {fi}x{fo} is too large")))?;
+                .filter(|&n| n <= MAX_LAYER_WEIGHTS)
+                .ok_or_else(|| {
+                    DiagError::InvalidSpec(format!(
+                        "layer {fi}x{fo} is too large: at most {MAX_LAYER_WEIGHTS} weights (4 GiB of f32) per layer"
+                    ))
+                })?;
+            let mut weight = Vec::new();
+            weight.try_reserve_exact(n).map_err(|_| {
+                DiagError::InvalidSpec(format!(
+                    "not enough memory for a {fi}x{fo} layer ({} MiB)",
+                    n * 4 >> 20
+                ))
+            })?;
+            weight.resize(n, 0.0);
             layers.push(Layer::Linear {
                 in_features: fi,
                 out_features: fo,
-                weight: vec![0.0; n],
+                weight,
                 bias: vec![0.0; fo],
             });
             if i + 2 < widths.len() {
@@ -206,6 +224,11 @@ impl Sequential {
         depth: usize,
         output: usize,
     ) -> Result<Vec<usize>> {
+        if depth > MAX_DEPTH {
+            return Err(DiagError::InvalidSpec(format!(
+                "--depth {depth} is too deep: at most {MAX_DEPTH} hidden layers"
+            )));
+        }
         if depth == 0 || width == 0 {
             return Err(DiagError::InvalidSpec(format!(
                 "--depth and --width must be >= 1, got depth {depth}, width {width}"
@@ -334,7 +357,7 @@ impl Sequential {
                 } => {
                     let w = Tensor::from_slice(weight, (*out_features, *in_features), &dev)?;
                     let b = Tensor::from_slice(bias, *out_features, &dev)?;
-                    h.matmul(&w.t()?)?.broadcast_add(&b)?
+                    crate::train::linear(&h, &w)?.broadcast_add(&b)?
                 }
                 Layer::Act(a) => activation_forward(*a, &h)?,
             };

@@ -62,10 +62,23 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     if a.size == 0 || a.runs == 0 {
         bail!("--size and --runs must be >= 1");
     }
+    if a.ortho > 32768 {
+        bail!(
+            "--ortho {} is too large: at most 32768 (the QR needs several copies of n² f64)",
+            a.ortho
+        );
+    }
     let n = a.size;
     let bytes = n * 4;
     let all = rayon::current_num_threads();
-    let mut buf = vec![0f32; n];
+    let mut buf: Vec<f32> = Vec::new();
+    buf.try_reserve_exact(n).map_err(|_| {
+        anyhow::anyhow!(
+            "--size {n}: not enough memory ({} MiB)",
+            (n as u128 * 4) >> 20
+        )
+    })?;
+    buf.resize(n, 0.0);
     // first touch outside timing
     buf.par_chunks_mut(1 << 16).for_each(|c| c.fill(1.0));
     let cols = 1024.min(n);
@@ -126,6 +139,11 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     drop(buf);
     let orthogonal = if a.ortho > 0 {
         let on = a.ortho;
+        if on > 32768 {
+            bail!(
+                "--ortho {on} is too large: at most 32768 (the QR needs several copies of n² f64)"
+            );
+        }
         let shape = Shape::new(&[on, on])?;
         let mut w = vec![0f32; shape.numel()];
         let init = Init::Orthogonal { gain: 1.0 };
@@ -157,35 +175,35 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         orthogonal,
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        crate::io::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
-        println!(
-            "f32 fills of {} elements ({:.0} MiB), median of {} runs, kernel {}",
+        crate::io::print_stdout(&format!(
+            "f32 fills of {} elements ({:.0} MiB), median of {} runs, kernel {}\n",
             report.elements,
             report.bytes as f64 / (1 << 20) as f64,
             report.runs,
             report.kernel
-        );
-        println!(
-            "{:<16} {:>7} {:>10} {:>8} {:>10} {:>7}",
+        ))?;
+        crate::io::print_stdout(&format!(
+            "{:<16} {:>7} {:>10} {:>8} {:>10} {:>7}\n",
             "op", "threads", "ms", "GB/s", "vs memset", "spread"
-        );
+        ))?;
         for r in &report.rows {
-            println!(
-                "{:<16} {:>7} {:>10.2} {:>8.2} {:>9.0}% {:>6.1}%",
+            crate::io::print_stdout(&format!(
+                "{:<16} {:>7} {:>10.2} {:>8.2} {:>9.0}% {:>6.1}%\n",
                 r.name,
                 r.threads,
                 r.seconds * 1e3,
                 r.gb_per_s,
                 r.ratio_vs_memset * 100.0,
                 r.spread * 100.0
-            );
+            ))?;
         }
         if let Some(o) = &report.orthogonal {
-            println!(
-                "orthogonal {}x{} ({} threads): {:.3} s",
+            crate::io::print_stdout(&format!(
+                "orthogonal {}x{} ({} threads): {:.3} s\n",
                 o.n, o.n, o.threads, o.seconds
-            );
+            ))?;
         }
     }
     Ok(())

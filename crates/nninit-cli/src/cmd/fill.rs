@@ -43,7 +43,15 @@ fn fill_as<T: Element, S: Stream>(
     layout: Layout,
     stream: &mut S,
 ) -> Result<Vec<T>> {
-    let mut v = vec![T::ZERO; shape.numel()];
+    let n = shape.numel();
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        anyhow::anyhow!(
+            "--shape {shape}: not enough memory for {n} elements ({} MiB)",
+            (n as u128 * T::DTYPE.size_of() as u128) >> 20
+        )
+    })?;
+    v.resize(n, T::ZERO);
     init.fill(&mut v, shape, layout, stream)?;
     Ok(v)
 }

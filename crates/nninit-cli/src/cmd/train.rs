@@ -54,6 +54,12 @@ impl Entry {
 /// The entries to compare: the `--init` lists (or `defaults` when none is given and there is
 /// no `--weights`), then the `--weights` file.
 pub fn entries(inits: &[String], weights: Option<&Path>, defaults: &[&str]) -> Result<Vec<Entry>> {
+    for s in inits {
+        let t = s.trim();
+        if t.is_empty() || t.starts_with(',') || t.ends_with(',') || t.contains(",,") {
+            bail!("empty entry in --init '{s}'; give a comma-separated list such as kaiming_uniform,normal:0.02");
+        }
+    }
     let texts: Vec<String> = if inits.is_empty() {
         if weights.is_some() {
             vec![]
