@@ -1,42 +1,8 @@
 //! The `nninit` binary as a user runs it: output, --json, and bad input.
 
-use assert_cmd::Command;
+mod common;
 
-fn nninit() -> Command {
-    Command::cargo_bin("nninit").unwrap()
-}
-
-/// Runs with `args`, expects failure with exactly one stderr line starting `error:` that
-/// contains `needle`.
-fn fails_with(args: &[&str], needle: &str) {
-    let out = nninit().args(args).output().unwrap();
-    assert!(!out.status.success(), "{args:?} should fail");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{args:?}: stderr should be one line, got {err:?}"
-    );
-    assert!(lines[0].starts_with("error:"), "{args:?}: {err}");
-    assert!(
-        lines[0].contains(needle),
-        "{args:?}: '{needle}' not in {err}"
-    );
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
-}
-
-/// A usage error caught by the argument parser: exit code 2, first line `error: ...`.
-fn usage_error(args: &[&str], needle: &str) {
-    let out = nninit().args(args).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{args:?}");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let first = err.lines().next().unwrap_or("");
-    assert!(
-        first.starts_with("error:") && first.contains(needle),
-        "{args:?}: {err}"
-    );
-}
+use common::{fails_with, nninit, usage_error};
 
 #[test]
 fn probe_default_prints_the_table_and_the_linear_check() {

@@ -1,30 +1,9 @@
 //! `nninit gain`, `nninit theory`, `nninit probe --predict` and the probe's advice, as a user
 //! runs them: output, --json, and one-line errors on bad input.
 
-use assert_cmd::Command;
+mod common;
 
-fn nninit() -> Command {
-    Command::cargo_bin("nninit").unwrap()
-}
-
-/// Expects failure with exactly one stderr line starting `error:` that contains `needle`.
-fn fails_with(args: &[&str], needle: &str) {
-    let out = nninit().args(args).output().unwrap();
-    assert!(!out.status.success(), "{args:?} should fail");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{args:?}: stderr should be one line, got {err:?}"
-    );
-    assert!(lines[0].starts_with("error:"), "{args:?}: {err}");
-    assert!(
-        lines[0].contains(needle),
-        "{args:?}: '{needle}' not in {err}"
-    );
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
-}
+use common::{fails_with, nninit};
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = nninit().args(args).output().unwrap();

@@ -1,31 +1,9 @@
 //! `nninit train`, `nninit lsuv`, `probe --grad` and `--weights` as a user runs them.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{fails_with, nninit};
 use serde_json::Value;
-
-fn nninit() -> Command {
-    Command::cargo_bin("nninit").unwrap()
-}
-
-/// Runs with `args`, expects failure with exactly one stderr line starting `error:` that
-/// contains `needle`.
-fn fails_with(args: &[&str], needle: &str) {
-    let out = nninit().args(args).output().unwrap();
-    assert!(!out.status.success(), "{args:?} should fail");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{args:?}: stderr should be one line, got {err:?}"
-    );
-    assert!(lines[0].starts_with("error:"), "{args:?}: {err}");
-    assert!(
-        lines[0].contains(needle),
-        "{args:?}: '{needle}' not in {err}"
-    );
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
-}
 
 fn json(args: &[&str]) -> Value {
     let out = nninit().args(args).output().unwrap();

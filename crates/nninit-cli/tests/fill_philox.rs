@@ -1,11 +1,9 @@
 //! `nninit fill --rng philox` and its bad-input handling; `nninit bench --json` schema.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use assert_cmd::Command;
+mod common;
 
-fn nninit() -> Command {
-    Command::cargo_bin("nninit").unwrap()
-}
+use common::nninit;
 
 fn json_fill(threads: &str) -> serde_json::Value {
     let out = nninit()
