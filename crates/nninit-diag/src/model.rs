@@ -293,6 +293,22 @@ impl Sequential {
             ));
         }
         // 1. nn.Sequential(...) construction: default init, weight then bias, per Linear.
+        self.fill_linears(stream, |fan_in| {
+            (linear_weight_init(), linear_bias_init(fan_in))
+        })?;
+        // 2. model.apply(init_fn).
+        if let ModelInit::Scheme { weight, bias } = init {
+            self.fill_linears(stream, |_| (weight.clone(), bias.clone()))?;
+        }
+        Ok(())
+    }
+
+    /// Fills every Linear layer in order, weight then bias, with the inits `inits(fan_in)` gives.
+    fn fill_linears<S: Stream + ?Sized>(
+        &mut self,
+        stream: &mut S,
+        inits: impl Fn(usize) -> (Init, Init),
+    ) -> Result<()> {
         for layer in &mut self.layers {
             if let Layer::Linear {
                 in_features,
@@ -301,31 +317,14 @@ impl Sequential {
                 bias,
             } = layer
             {
-                let ws = Shape::new(&[*out_features, *in_features])?;
-                let bs = Shape::new(&[*out_features])?;
-                linear_weight_init().fill(weight, &ws, Layout::Torch, stream)?;
-                linear_bias_init(*in_features).fill(bias, &bs, Layout::Torch, stream)?;
-            }
-        }
-        // 2. model.apply(init_fn).
-        if let ModelInit::Scheme {
-            weight: wi,
-            bias: bi,
-        } = init
-        {
-            for layer in &mut self.layers {
-                if let Layer::Linear {
-                    in_features,
-                    out_features,
+                let (wi, bi) = inits(*in_features);
+                wi.fill(
                     weight,
-                    bias,
-                } = layer
-                {
-                    let ws = Shape::new(&[*out_features, *in_features])?;
-                    let bs = Shape::new(&[*out_features])?;
-                    wi.fill(weight, &ws, Layout::Torch, stream)?;
-                    bi.fill(bias, &bs, Layout::Torch, stream)?;
-                }
+                    &Shape::new(&[*out_features, *in_features])?,
+                    Layout::Torch,
+                    stream,
+                )?;
+                bi.fill(bias, &Shape::new(&[*out_features])?, Layout::Torch, stream)?;
             }
         }
         Ok(())
