@@ -236,12 +236,17 @@ impl Activation {
     /// `y < 0.03` or `y > 0.97` for sigmoid (see [`SATURATION_THRESHOLD`]); always `false` for
     /// activations that do not saturate.
     pub fn is_saturated(&self, y: f64) -> bool {
+        let (lo, hi) = self.saturation_bounds();
+        y < lo || y > hi
+    }
+
+    /// The unsaturated output range `[lo, hi]`: `[-0.97, 0.97]` for tanh, `[0.03, 0.97]` for
+    /// sigmoid, `[-inf, inf]` for the others; `y` is saturated iff `y < lo || y > hi`.
+    pub fn saturation_bounds(&self) -> (f64, f64) {
         match self {
-            Activation::Tanh => y.abs() > SATURATION_THRESHOLD,
-            Activation::Sigmoid => {
-                !y.is_nan() && !(SIGMOID_SATURATION_LOW..=SATURATION_THRESHOLD).contains(&y)
-            }
-            _ => false,
+            Activation::Tanh => (-SATURATION_THRESHOLD, SATURATION_THRESHOLD),
+            Activation::Sigmoid => (SIGMOID_SATURATION_LOW, SATURATION_THRESHOLD),
+            _ => (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
 }

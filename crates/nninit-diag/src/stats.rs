@@ -1,6 +1,5 @@
 //! Per-layer statistics of a forward pass.
 
-use crate::activation::Activation;
 use crate::error::Result;
 use crate::model::{Layer, Sequential};
 use serde::Serialize;
@@ -41,35 +40,54 @@ pub fn layer_stats(
     width: usize,
 ) -> LayerStats {
     let n = values.len().max(1) as f64;
-    let mut sum = 0.0f64;
-    let mut min = f64::INFINITY;
-    let mut max = f64::NEG_INFINITY;
-    let mut zeros = 0usize;
-    let mut sat = 0usize;
-    let act: Option<Activation> = match layer {
-        Layer::Act(a) if a.saturates() => Some(*a),
-        _ => None,
+    // Saturated iff `y < lo || y > hi` (NaN never): the rule of `Activation::is_saturated`.
+    let (lo, hi) = match layer {
+        Layer::Act(a) => a.saturation_bounds(),
+        _ => (f64::NEG_INFINITY, f64::INFINITY),
     };
-    for &v in values {
+    // LANES independent accumulators so the loops vectorise; lanes are combined at the end.
+    const LANES: usize = 8;
+    let mut sum = [0.0f64; LANES];
+    let mut min = [f64::INFINITY; LANES];
+    let mut max = [f64::NEG_INFINITY; LANES];
+    let mut zeros = [0u64; LANES];
+    let mut sat = [0u64; LANES];
+    let mut visit = |l: usize, v: f32| {
         let v = v as f64;
-        sum += v;
-        min = min.min(v);
-        max = max.max(v);
-        if v == 0.0 {
-            zeros += 1;
-        }
-        if let Some(a) = act {
-            if a.is_saturated(v) {
-                sat += 1;
-            }
+        sum[l] += v;
+        min[l] = if v < min[l] { v } else { min[l] };
+        max[l] = if v > max[l] { v } else { max[l] };
+        zeros[l] += u64::from(v == 0.0);
+        sat[l] += u64::from(v < lo || v > hi);
+    };
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, &v) in c.iter().enumerate() {
+            visit(l, v);
         }
     }
-    let mean = sum / n;
-    let var = values
-        .iter()
-        .map(|&v| (v as f64 - mean).powi(2))
-        .sum::<f64>()
-        / n;
+    for (l, &v) in rest.iter().enumerate() {
+        visit(l, v);
+    }
+    let mean = sum.iter().sum::<f64>() / n;
+    let (min, max) = (
+        min.into_iter().fold(f64::INFINITY, f64::min),
+        max.into_iter().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let (zeros, sat) = (zeros.iter().sum::<u64>(), sat.iter().sum::<u64>());
+    let mut sq = [0.0f64; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, &v) in c.iter().enumerate() {
+            sq[l] += (v as f64 - mean) * (v as f64 - mean);
+        }
+    }
+    for (l, &v) in rest.iter().enumerate() {
+        sq[l] += (v as f64 - mean) * (v as f64 - mean);
+    }
+    let var = sq.iter().sum::<f64>() / n;
     // A unit is dead when it is 0 for every example: one row-major pass.
     let mut alive = vec![false; width];
     if width > 0 {
@@ -124,5 +142,46 @@ impl Sequential {
             ));
         }
         Ok(stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Activation;
+
+    /// The lane-split loops against the definitions, on 3 × 5 values (15: not a multiple of
+    /// the lane count, so the remainder path runs) with zeros, a dead unit and saturation.
+    #[test]
+    fn stats_match_definitions() {
+        #[rustfmt::skip]
+        let v: [f32; 15] = [
+            0.99, 0.0, -0.5, 0.2, -0.98,
+            0.10, 0.0, 0.95, -0.3, 0.0,
+            -0.99, 0.0, 0.4, 0.96, 0.5,
+        ];
+        let s = layer_stats(2, "Tanh 1".into(), &Layer::Act(Activation::Tanh), &v, 5);
+        let n = v.len() as f64;
+        let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
+        let var = v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
+        assert!((s.mean - mean).abs() < 1e-15, "{} vs {mean}", s.mean);
+        assert!((s.std - var.sqrt()).abs() < 1e-15);
+        assert_eq!((s.min, s.max), (-0.99f32 as f64, 0.99f32 as f64));
+        assert_eq!(s.frac_zero, 4.0 / 15.0);
+        assert_eq!(s.frac_dead_units, 1.0 / 5.0); // column 1 is 0 in every row
+                                                  // |y| > 0.97: 0.99, -0.98, -0.99.
+        assert_eq!(s.frac_saturated, 3.0 / 15.0);
+        // A Linear output is never "saturated"; sigmoid uses [0.03, 0.97].
+        let lin = layer_stats(1, "Linear 1".into(), &Layer::Act(Activation::Relu), &v, 5);
+        assert_eq!(lin.frac_saturated, 0.0);
+        let sig = layer_stats(
+            1,
+            "Sigmoid 1".into(),
+            &Layer::Act(Activation::Sigmoid),
+            &v,
+            5,
+        );
+        // Outside [0.03, 0.97]: 0.99, 0, -0.5, -0.98, 0, -0.3, 0, -0.99, 0 = 9 values.
+        assert_eq!(sig.frac_saturated, 9.0 / 15.0);
     }
 }

@@ -226,6 +226,9 @@ struct FaerMatmul {
     tb: bool,
 }
 
+/// Multiply-adds above which a product runs on all threads.
+const PAR_MIN_MACS: usize = 1 << 24;
+
 macro_rules! faer_mm {
     ($name:ident, $t:ty) => {
         /// `op(a) · op(b)` of row-major `a` (`ra × ca`) and `b` (`rb × cb`), row-major result.
@@ -250,7 +253,13 @@ macro_rules! faer_mm {
                 am,
                 bm,
                 1.0,
-                Par::Seq,
+                // Threads only pay off for large products (the probe's 10,000-row batch);
+                // a training step's 64-row product is faster on one.
+                if m * n * am.ncols() >= PAR_MIN_MACS {
+                    Par::rayon(0)
+                } else {
+                    Par::Seq
+                },
             );
             out
         }

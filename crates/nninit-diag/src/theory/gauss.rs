@@ -174,20 +174,55 @@ pub fn expect_normal_many<const N: usize>(
         }
     }
     edges.sort_by(f64::total_cmp);
+    let unit = unit_panels();
     let mut total = [0.0; N];
+    let mut add = |z: f64, wz: f64| {
+        let v = f(mean + std * z);
+        for k in 0..N {
+            total[k] += wz * v[k];
+        }
+    };
     for pair in edges.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        let (c, h) = (0.5 * (a + b), 0.5 * (b - a));
-        for (&t, &w) in gx.iter().zip(gw) {
-            let z = c + h * t;
-            let wz = h * w * (-0.5 * z * z).exp();
-            let v = f(mean + std * z);
-            for k in 0..N {
-                total[k] += wz * v[k];
+        if b - a == 1.0 && a.fract() == 0.0 {
+            // An unsplit unit panel: nodes and weights from the table (same bits).
+            for &(z, wz) in &unit[(a + Z_MAX) as usize] {
+                add(z, wz);
+            }
+        } else {
+            for (z, wz) in panel_points(gx, gw, a, b) {
+                add(z, wz);
             }
         }
     }
     total.map(|t| t * INV_SQRT_2PI)
+}
+
+/// The nodes `z` of the Gauss–Legendre rule on `[a, b]` with their weights times the
+/// normal density's kernel, `h·w·exp(−z²/2)` (`h = (b − a)/2`).
+fn panel_points<'r>(
+    gx: &'r [f64],
+    gw: &'r [f64],
+    a: f64,
+    b: f64,
+) -> impl Iterator<Item = (f64, f64)> + 'r {
+    let (c, h) = (0.5 * (a + b), 0.5 * (b - a));
+    gx.iter().zip(gw).map(move |(&t, &w)| {
+        let z = c + h * t;
+        (z, h * w * (-0.5 * z * z).exp())
+    })
+}
+
+/// [`panel_points`] of the unit panels `[k, k + 1]`, `k = −Z_MAX .. Z_MAX − 1`, computed
+/// once: most panels of most expectations are unsplit, so this removes the `exp` calls.
+fn unit_panels() -> &'static [Vec<(f64, f64)>] {
+    static PANELS: OnceLock<Vec<Vec<(f64, f64)>>> = OnceLock::new();
+    PANELS.get_or_init(|| {
+        let (gx, gw) = panel_rule();
+        (-(Z_MAX as i64)..(Z_MAX as i64))
+            .map(|k| panel_points(gx, gw, k as f64, k as f64 + 1.0).collect())
+            .collect()
+    })
 }
 
 /// [`expect_normal_with_kinks`] with a kink at `x = 0`, the only non-smooth point of every

@@ -42,7 +42,7 @@
 mod math;
 mod parallel;
 mod scalar;
-mod simd;
+pub(crate) mod simd;
 
 use crate::element::{DType, Element};
 use crate::error::{InitError, Result};

@@ -26,6 +26,7 @@
 
 use super::torch::TorchGenerator;
 use crate::element::{DType, Element};
+use crate::fill::simd::clear_upper_state;
 
 /// Which of PyTorch's x86 kernel builds a [`TorchGenerator`] reproduces (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -116,6 +117,7 @@ fn madd_f64(x: f64, r: f64, a: f64, fused: bool) -> f64 {
 /// equal to `high` (after the cast) is replaced by `low`. Draws: one `random()` per element
 /// (f64: one `random64()`).
 pub fn uniform<T: Element>(g: &mut TorchGenerator, out: &mut [T], low: f64, high: f64) {
+    clear_upper_state();
     let fused = g.flavor().fused();
     if T::DTYPE == DType::F64 {
         let r = high - low;
@@ -164,6 +166,7 @@ fn normal_double(g: &mut TorchGenerator, mean: f64, std: f64, fused: bool) -> f6
 /// - numel < 16: per element the double path with the cache (see [`Flavor`]), cast
 ///   f64 → f32 (→ bf16/f16).
 pub fn normal<T: Element>(g: &mut TorchGenerator, out: &mut [T], mean: f64, std: f64) {
+    clear_upper_state();
     let n = out.len();
     let flavor = g.flavor();
     if n < 16 {
@@ -425,6 +428,7 @@ pub fn trunc_normal<T: Element>(
     a: f64,
     b: f64,
 ) {
+    clear_upper_state();
     use super::transform::std_normal_cdf as cdf;
     let n = out.len();
     if n == 0 {

@@ -22,6 +22,7 @@ pub fn unit_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
 /// f32 arithmetic (`fma(x, high−low, low)`), then round to the element type. A value that
 /// rounds up to `high` is replaced by `low`, so the interval stays half-open.
 pub fn uniform<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], low: f64, high: f64) {
+    crate::fill::simd::clear_upper_state();
     if T::DTYPE == DType::F64 {
         let r = high - low;
         for v in out.iter_mut() {
@@ -52,6 +53,7 @@ pub fn std_normal_pair<R: RngCore + ?Sized>(rng: &mut R) -> (f64, f64) {
 
 /// `N(mean, std²)` by Box–Muller in f64, rounded once to the element type.
 pub fn normal<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], mean: f64, std: f64) {
+    crate::fill::simd::clear_upper_state();
     let mut chunks = out.chunks_exact_mut(2);
     for pair in &mut chunks {
         let (z0, z1) = std_normal_pair(rng);
@@ -84,6 +86,7 @@ pub fn trunc_normal<R: RngCore + ?Sized, T: Element>(
     a: f64,
     b: f64,
 ) {
+    crate::fill::simd::clear_upper_state();
     let (za, zb) = ((a - mean) / std, (b - mean) / std);
     let mass = std_normal_cdf(zb) - std_normal_cdf(za);
     let z_mode = 0f64.max(za).min(zb);
