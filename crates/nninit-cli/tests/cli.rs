@@ -1,4 +1,5 @@
 //! The `nninit` binary as a user runs it: output, --json, and bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `nninit gain`, `nninit theory`, `nninit probe --predict` and the probe's advice, as a user
 //! runs them: output, --json, and one-line errors on bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 mod common;
 

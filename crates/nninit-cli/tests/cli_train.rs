@@ -1,4 +1,5 @@
 //! `nninit train`, `nninit lsuv`, `probe --grad` and `--weights` as a user runs them.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 mod common;
 

@@ -197,7 +197,7 @@ impl Sequential {
             weight.try_reserve_exact(n).map_err(|_| {
                 DiagError::InvalidSpec(format!(
                     "not enough memory for a {fi}x{fo} layer ({} MiB)",
-                    n * 4 >> 20
+                    (n * 4) >> 20
                 ))
             })?;
             weight.resize(n, 0.0);

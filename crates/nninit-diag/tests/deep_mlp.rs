@@ -1,4 +1,5 @@
 //! Signal propagation through deep MLPs on real data: measured, not assumed.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nninit::RngStream;
 use nninit_diag::data::Mnist;

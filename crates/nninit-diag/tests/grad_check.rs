@@ -5,6 +5,7 @@
 //! ≈ 7e-11), so autodiff and finite differences must agree to `1e-8` absolute — more than
 //! 100× both error terms — while any real mistake (a missing factor, a wrong transpose) is
 //! O(|g|) ≫ 1e-8.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use candle_core::{DType, Device, Tensor};
 use nninit::RngStream;

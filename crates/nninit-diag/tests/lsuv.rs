@@ -1,4 +1,5 @@
 //! LSUV (Mishkin & Matas 2015) on real MNIST: every Linear output has unit std on the batch.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nninit::RngStream;
 use nninit_diag::data::Mnist;

@@ -15,12 +15,14 @@
 //!   steps on σ_b²(q*) = q* − E[tanh²]/E[tanh'²]) gives 3.443210912 and 4.266396106 (q* 3.036396395,
 //!   4.830586191), which the code matches to 1e-8; we take the table's last digits there to be
 //!   iteration error of its fixed-point loop.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nninit_diag::theory::{critical_point, expect_normal, fixed_point, gains, GaussHermite};
 use nninit_diag::Activation;
 
 /// Adaptive Simpson on [a, b] (Lyness' criterion, |S2 − S1| ≤ 15·tol).
 fn simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64) -> f64 {
+    #[allow(clippy::too_many_arguments)]
     fn rec(
         f: &dyn Fn(f64) -> f64,
         a: f64,

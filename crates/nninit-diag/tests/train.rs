@@ -1,5 +1,6 @@
 //! Training on the embedded MNIST subset: symmetry of constant inits, optimiser update rules,
 //! determinism of the data order, and that a good init learns.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nninit::RngStream;
 use nninit_diag::data::Mnist;

@@ -1,4 +1,5 @@
 //! Parameters out and in as safetensors with PyTorch `nn.Sequential` names.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nninit::RngStream;
 use nninit_diag::{Activation, Layer, ModelInit, Sequential};

@@ -62,6 +62,10 @@ pub struct Param {
     pub zero_row: Option<usize>,
 }
 
+/// A module's parameters in named order, and its draws in PyTorch's construction order as
+/// `(parameter index, init drawn)`.
+type Plan = (Vec<Param>, Vec<(usize, Init)>);
+
 /// A layer whose PyTorch default init nninit reproduces.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -223,7 +227,7 @@ fn mha_parts(
     add_bias_kv: bool,
     kdim: Option<usize>,
     vdim: Option<usize>,
-) -> Result<(Vec<Param>, Vec<(usize, Init)>)> {
+) -> Result<Plan> {
     if e == 0 || num_heads == 0 {
         return Err(invalid(format!(
             "multihead attention needs embed_dim > 0 and num_heads > 0, got {e} and {num_heads}"
@@ -410,7 +414,7 @@ impl Module {
     /// The parameters (named order) and the draws in PyTorch's construction order, as
     /// `(parameter index, init drawn)`. Parameters whose final init draws nothing are set
     /// after all draws.
-    fn plan(&self) -> Result<(Vec<Param>, Vec<(usize, Init)>)> {
+    fn plan(&self) -> Result<Plan> {
         let in_order = |params: Vec<Param>| {
             let draws = params
                 .iter()

@@ -1,4 +1,5 @@
 //! Every error case: a typed error, nothing written, the stream not advanced.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Every scheme's mean/std/bounds against its formula, with fixed seeds and derived bounds
 //! (6-sigma bands on mean and variance, KS at alpha = 0.001, hard bounds).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 mod common;
 

@@ -16,6 +16,7 @@ use nninit::{Element, Flavor, RngStream, Stream, TorchGenerator};
 use rand::SeedableRng;
 
 /// The random stream chosen by `--rng` (and `--flavor`).
+#[allow(clippy::large_enum_variant)] // one per command, never moved in a loop
 pub enum AnyStream {
     /// `--rng torch`: PyTorch's CPU generator, `torch.manual_seed(seed)`.
     Torch(TorchGenerator),

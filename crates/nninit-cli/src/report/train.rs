@@ -74,7 +74,7 @@ pub fn train_text(r: &TrainReport) -> String {
         i.history
             .epochs
             .get(e)
-            .map(|s| f(s))
+            .map(f)
             .map(|v| (v, i.history.diverged))
     };
     // test accuracy

@@ -1,4 +1,5 @@
 //! Helpers shared by the CLI test files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 #![allow(dead_code)]
 
 use assert_cmd::Command;

@@ -275,7 +275,7 @@ mod tests {
         for k in 1..4000 {
             let z = -8.0 + k as f64 * 0.004;
             let p = std_normal_cdf(z);
-            if p < 1e-300 || p > 1.0 - 1e-12 {
+            if !(1e-300..=1.0 - 1e-12).contains(&p) {
                 continue;
             }
             let back = ppnd16(p);

@@ -199,6 +199,7 @@ impl Sampler {
                     });
                 }
                 if let Prep::Trunc { dp, .. } = self.prepare::<f64>() {
+                    #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
                     if !(dp > 0.0) {
                         return Err(InitError::EmptyRange {
                             what: "trunc_normal (window has no probability mass in f64)",
@@ -416,7 +417,7 @@ impl Init {
                 numel: dim0,
             });
         }
-        let row_len = if dim0 == 0 { 0 } else { shape.numel() / dim0 };
+        let row_len = shape.numel().checked_div(dim0).unwrap_or(0);
         let range = rows.start * row_len..rows.end * row_len; // <= numel: no overflow
         self.fill_range(out, shape, layout, key, range, par)
     }

@@ -43,9 +43,12 @@ pub(crate) fn fill<T: Element>(
     }
 }
 
+/// Rayon pools by thread count.
+type Pools = Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
+
 /// A cached rayon pool of `n` threads.
 fn pool(n: usize) -> Option<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>> = OnceLock::new();
+    static POOLS: OnceLock<Pools> = OnceLock::new();
     let pools = POOLS.get_or_init(|| Mutex::new(Vec::new()));
     let mut g = pools.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, p)) = g.iter().find(|(k, _)| *k == n) {

@@ -24,6 +24,9 @@
 //! (`trunc_normal_`), `aten/src/ATen/native/TensorFactories.cpp` (`randperm_cpu`); torch 2.15.
 //! Verified against the golden vectors in `testdata/torch/` (both flavours).
 
+// The Cephes constants below are avx_mathfun.h's literals, copied digit for digit.
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
+
 use super::torch::TorchGenerator;
 use crate::element::{DType, Element};
 use crate::fill::simd::clear_upper_state;

@@ -442,6 +442,7 @@ impl Init {
                 let (za, zb) = ((a - mean) / std, (b - mean) / std);
                 let mass = crate::rng::transform::std_normal_cdf(zb)
                     - crate::rng::transform::std_normal_cdf(za);
+                #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
                 if !(mass > 0.0) {
                     return Err(InitError::EmptyRange { what: "trunc_normal (window has no probability mass in f64; move [a, b] closer to the mean)", a, b });
                 }
@@ -568,7 +569,7 @@ impl Init {
                     });
                 }
                 let rows = dims[0];
-                let cols = if rows == 0 { 0 } else { shape.numel() / rows };
+                let cols = shape.numel().checked_div(rows).unwrap_or(0);
                 Resolved::Orthogonal { gain, rows, cols }
             }
             Init::Eye => {
@@ -636,15 +637,11 @@ impl Init {
         self.validate()?;
         // Rank rules of the structured schemes come before the zero-element no-op (PyTorch).
         match self {
-            Init::Orthogonal { .. } | Init::Eye | Init::Sparse { .. } => {
-                if shape.numel() == 0 {
-                    self.resolve(shape, layout)?;
-                }
+            Init::Orthogonal { .. } | Init::Eye | Init::Sparse { .. } if shape.numel() == 0 => {
+                self.resolve(shape, layout)?;
             }
-            Init::Dirac { .. } => {
-                if shape.numel() == 0 {
-                    structured::check_dirac_rank(shape.dims())?;
-                }
+            Init::Dirac { .. } if shape.numel() == 0 => {
+                structured::check_dirac_rank(shape.dims())?;
             }
             _ => {}
         }

@@ -486,9 +486,9 @@ impl Init {
                 format!("{} with Var = scale/fan", distribution.name()),
                 ratio(scale, fan_expr(mode)),
                 match (scale, mode) {
-                    (s, Mode::FanAvg) if s == 1.0 => "tanh, sigmoid (JAX/Keras default)",
-                    (s, Mode::FanIn) if s == 2.0 => "ReLU networks (JAX/Keras)",
-                    (s, Mode::FanIn) if s == 1.0 => "SELU (self-normalising), linear",
+                    (1.0, Mode::FanAvg) => "tanh, sigmoid (JAX/Keras default)",
+                    (2.0, Mode::FanIn) => "ReLU networks (JAX/Keras)",
+                    (1.0, Mode::FanIn) => "SELU (self-normalising), linear",
                     _ => "custom variance scaling",
                 },
                 "jax.nn.initializers.variance_scaling",

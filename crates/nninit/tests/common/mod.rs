@@ -1,4 +1,5 @@
 //! Shared test helpers: seeded streams and statistical asserts with stated false-positive rates.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 #![allow(dead_code)]
 
 use nninit::RngStream;
