@@ -12,6 +12,7 @@ pub mod error;
 pub use activation::Activation;
 pub use error::{DiagError, Result};
 pub mod advice;
+pub mod backprop;
 pub mod lsuv;
 pub mod model;
 pub mod stats;
@@ -19,6 +20,7 @@ pub mod theory;
 pub mod train;
 pub mod weights;
 
+pub use backprop::DenseNet;
 pub use model::{Layer, ModelInit, Sequential};
 pub use stats::LayerStats;
 pub use train::{GradStats, Optimizer, TrainConfig, TrainHistory};

@@ -1,13 +1,16 @@
-//! Gradients and training on candle's autodiff: a [`Trainable`] copy of a [`Sequential`]
-//! whose parameters are [`candle_core::Var`]s, the cross-entropy loss, per-layer backward
-//! statistics ([`Sequential::grad_stats`]), SGD (with momentum) and Adam with PyTorch's update
-//! rules, and a seeded training loop ([`train`]).
+//! Gradients and training: a [`Trainable`] copy of a [`Sequential`] whose parameters are
+//! candle [`candle_core::Var`]s (autodiff; per-layer backward statistics,
+//! [`Sequential::grad_stats`], and the finite-difference check use it), the cross-entropy
+//! loss, the [`Optimizer`]s with PyTorch's update rules, and a seeded training loop
+//! ([`train`]) whose steps run through the hand-written backward pass of
+//! [`crate::backprop::DenseNet`] (tested against the autodiff one).
 //!
 //! Everything runs on the CPU. The loss is PyTorch's `nn.CrossEntropyLoss()` with its default
 //! `reduction='mean'`: `L = −(1/B) Σ_b log softmax(z_b)[y_b]` over a batch of `B` examples, so
 //! every gradient below is of that batch mean.
 
 use crate::activation::Activation;
+use crate::backprop::DenseNet;
 use crate::data::Mnist;
 use crate::error::{DiagError, Result};
 use crate::model::{activation_forward, Layer, Sequential};
@@ -230,25 +233,26 @@ struct FaerMatmul {
 const PAR_MIN_MACS: usize = 1 << 24;
 
 macro_rules! faer_mm {
-    ($name:ident, $t:ty) => {
-        /// `op(a) · op(b)` of row-major `a` (`ra × ca`) and `b` (`rb × cb`), row-major result.
-        fn $name(
+    ($name:ident, $into:ident, $t:ty) => {
+        /// `out = op(a) · op(b)` of row-major `a` (`ra × ca`) and `b` (`rb × cb`) into
+        /// row-major `out` (its length must be the product's size).
+        pub(crate) fn $into(
+            out: &mut [$t],
             a: &[$t],
             (ra, ca): (usize, usize),
             b: &[$t],
             (rb, cb): (usize, usize),
             ta: bool,
             tb: bool,
-        ) -> Vec<$t> {
+        ) {
             use faer::{Accum, MatMut, MatRef, Par};
             let am = MatRef::from_row_major_slice(a, ra, ca);
             let bm = MatRef::from_row_major_slice(b, rb, cb);
             let am = if ta { am.transpose() } else { am };
             let bm = if tb { bm.transpose() } else { bm };
             let (m, n) = (am.nrows(), bm.ncols());
-            let mut out: Vec<$t> = vec![0.0; m * n];
             faer::linalg::matmul::matmul(
-                MatMut::from_row_major_slice_mut(&mut out, m, n),
+                MatMut::from_row_major_slice_mut(out, m, n),
                 Accum::Replace,
                 am,
                 bm,
@@ -261,12 +265,27 @@ macro_rules! faer_mm {
                     Par::Seq
                 },
             );
+        }
+
+        /// As the `_into` variant, into a new vector.
+        fn $name(
+            a: &[$t],
+            (ra, ca): (usize, usize),
+            b: &[$t],
+            (rb, cb): (usize, usize),
+            ta: bool,
+            tb: bool,
+        ) -> Vec<$t> {
+            let m = if ta { ca } else { ra };
+            let n = if tb { rb } else { cb };
+            let mut out: Vec<$t> = vec![0.0; m * n];
+            $into(&mut out, a, (ra, ca), b, (rb, cb), ta, tb);
             out
         }
     };
 }
-faer_mm!(faer_mm_f32, f32);
-faer_mm!(faer_mm_f64, f64);
+faer_mm!(faer_mm_f32, matmul_into, f32);
+faer_mm!(faer_mm_f64, matmul_into_f64, f64);
 
 impl candle_core::CustomOp2 for FaerMatmul {
     fn name(&self) -> &'static str {
@@ -581,93 +600,6 @@ impl Optimizer {
     }
 }
 
-/// The optimiser's state for one set of parameters.
-#[derive(Debug)]
-pub struct OptimizerState {
-    opt: Optimizer,
-    step: i32,
-    m: Vec<Option<Tensor>>,
-    v: Vec<Option<Tensor>>,
-}
-
-impl OptimizerState {
-    /// Fresh state (zero moments) for `n_params` parameters.
-    ///
-    /// # Errors
-    /// As [`Optimizer::validate`].
-    pub fn new(opt: Optimizer, n_params: usize) -> Result<OptimizerState> {
-        opt.validate()?;
-        Ok(OptimizerState {
-            opt,
-            step: 0,
-            m: vec![None; n_params],
-            v: vec![None; n_params],
-        })
-    }
-
-    /// One update of `vars` from `grads` (a parameter without a gradient is left alone).
-    ///
-    /// # Errors
-    /// [`DiagError::InvalidSpec`] when the number of parameters changed; tensor-engine errors.
-    pub fn step(&mut self, vars: &[&Var], grads: &GradStore) -> Result<()> {
-        if vars.len() != self.m.len() {
-            return Err(DiagError::InvalidSpec(format!(
-                "optimiser made for {} parameters, given {}",
-                self.m.len(),
-                vars.len()
-            )));
-        }
-        self.step += 1;
-        for (i, var) in vars.iter().enumerate() {
-            let Some(g) = grads.get(var.as_tensor()) else {
-                continue;
-            };
-            let p = var.as_tensor();
-            let new_p = match self.opt {
-                Optimizer::Sgd { lr, momentum } => {
-                    let d = if momentum > 0.0 {
-                        let buf = match self.m[i].take() {
-                            Some(buf) => (buf.affine(momentum, 0.0)? + g)?,
-                            None => g.clone(),
-                        };
-                        self.m[i] = Some(buf.clone());
-                        buf
-                    } else {
-                        g.clone()
-                    };
-                    (p - d.affine(lr, 0.0)?)?
-                }
-                Optimizer::Adam {
-                    lr,
-                    beta1,
-                    beta2,
-                    eps,
-                } => {
-                    let m = match self.m[i].take() {
-                        Some(m) => (m.affine(beta1, 0.0)? + g.affine(1.0 - beta1, 0.0)?)?,
-                        None => g.affine(1.0 - beta1, 0.0)?,
-                    };
-                    let g2 = g.sqr()?;
-                    let v = match self.v[i].take() {
-                        Some(v) => (v.affine(beta2, 0.0)? + g2.affine(1.0 - beta2, 0.0)?)?,
-                        None => g2.affine(1.0 - beta2, 0.0)?,
-                    };
-                    let bc1 = 1.0 - beta1.powi(self.step);
-                    let bc2 = 1.0 - beta2.powi(self.step);
-                    // PyTorch: denom = √v / √bc2 + eps; p -= (lr / bc1) · m / denom
-                    let denom = v.sqrt()?.affine(1.0 / bc2.sqrt(), eps)?;
-                    let upd = (m.affine(lr / bc1, 0.0)? / denom)?;
-                    self.m[i] = Some(m);
-                    self.v[i] = Some(v);
-                    (p - upd)?
-                }
-            };
-            var.set(&new_p.detach())?;
-        }
-        Ok(())
-    }
-}
-
 /// Settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainConfig {
@@ -763,10 +695,9 @@ pub fn train(
             model.in_features()
         )));
     }
-    let t = Trainable::new(model, DType::F32)?;
-    let vars = t.vars();
-    let mut opt = OptimizerState::new(cfg.optimizer, vars.len())?;
-    let (initial_test_loss, initial_test_acc) = t.evaluate(test_set, 1000)?;
+    cfg.optimizer.validate()?;
+    let mut net = DenseNet::new(model)?;
+    let (initial_test_loss, initial_test_acc) = net.evaluate(test_set, 1000)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(cfg.seed);
     let mut order: Vec<usize> = (0..train_set.n).collect();
     let ppi = train_set.pixels_per_image();
@@ -791,16 +722,13 @@ pub fn train(
                 xb.extend_from_slice(img);
                 yb.push(train_set.labels.get(i).copied().unwrap_or(0));
             }
-            let x = t.input(&xb, idx.len())?;
-            let loss = t.loss(&x, &yb)?;
-            let l = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+            let l = net.loss_and_grads(&xb, &yb, idx.len())?;
             if !l.is_finite() {
                 diverged = true;
                 break 'epochs;
             }
             loss_sum += l * idx.len() as f64;
-            let grads = loss.backward()?;
-            opt.step(&vars, &grads)?;
+            net.update(&cfg.optimizer);
             step += 1;
             progress(Progress {
                 step,
@@ -809,7 +737,7 @@ pub fn train(
             });
         }
         let train_seconds = start.elapsed().as_secs_f64();
-        let (test_loss, test_acc) = t.evaluate(test_set, 1000)?;
+        let (test_loss, test_acc) = net.evaluate(test_set, 1000)?;
         epochs.push(EpochStats {
             epoch,
             train_loss: loss_sum / train_set.n as f64,
@@ -818,7 +746,7 @@ pub fn train(
             train_seconds,
         });
     }
-    t.write_to(model)?;
+    net.write_to(model)?;
     Ok(TrainHistory {
         initial_test_loss,
         initial_test_acc,
