@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times one training epoch of the 784-256-128-10 ReLU MLP on the full MNIST training set
 (60,000 images, batch 64, SGD lr 0.01 momentum 0.9, kaiming_uniform weights, zero biases,
-pixels scaled to [0, 1]) in `nninit train` and in PyTorch (CPU), in the same run, and prints a
+pixels scaled to [0, 1], or standardised with --standardize) in `nninit train` and in PyTorch (CPU), in the same run, and prints a
 Markdown table for BENCHMARKS.md.
 
 Timed: the epoch's training steps only (shuffle, batch gather, forward, backward, update);
@@ -11,7 +11,7 @@ times (alternating); the table gives the median and the min..max range. The test
 after the epoch is printed for both.
 
 Usage:
-    python3 scripts/bench_train.py [--mnist DIR] [--repeats 3] [--bin target/release/nninit]
+    python3 scripts/bench_train.py [--mnist DIR] [--repeats 3] [--bin target/release/nninit] [--standardize]
 
 Python: if torch is not importable, the script creates ./.venv (gitignored), installs torch and
 numpy from PyPI into it (a large download) and re-runs itself with that interpreter.
@@ -93,10 +93,10 @@ def torch_epoch(xtr, ytr, xte, yte, seed, lr, momentum, batch):
     return secs, acc
 
 
-def nninit_epoch(binary, mnist, seed, lr, momentum, batch):
+def nninit_epoch(binary, mnist, seed, lr, momentum, batch, standardize):
     cmd = [binary, "train", "--mnist", mnist, "--init", "kaiming_uniform", "--epochs", "1",
            "--batch", str(batch), "--optim", "sgd", "--lr", str(lr), "--momentum", str(momentum),
-           "--seed", str(seed), "--json"]
+           "--seed", str(seed), "--json"] + (["--standardize"] if standardize else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     r = json.loads(out)
     e = r["inits"][0]["epochs"][0]
@@ -112,6 +112,8 @@ def main():
     ap.add_argument("--lr", type=float, default=0.01)
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--standardize", action="store_true",
+                    help="inputs (x - 0.1307) / 0.3081 on both sides instead of [0, 1]")
     a = ap.parse_args()
     ensure_torch()
     import numpy as np
@@ -124,10 +126,12 @@ def main():
     ytr = torch.from_numpy(read_idx(find(mnist, "train-labels-idx1-ubyte")).astype(np.int64))
     xte = torch.from_numpy(read_idx(find(mnist, "t10k-images-idx3-ubyte")).reshape(-1, 784).astype(np.float32) / 255.0)
     yte = torch.from_numpy(read_idx(find(mnist, "t10k-labels-idx1-ubyte")).astype(np.int64))
+    if a.standardize:
+        xtr, xte = (xtr - 0.1307) / 0.3081, (xte - 0.1307) / 0.3081
     runs = {"nninit": [], "pytorch": []}
     accs = {"nninit": [], "pytorch": []}
     for r in range(a.repeats):
-        s, acc = nninit_epoch(a.bin, mnist, a.seed + r, a.lr, a.momentum, a.batch)
+        s, acc = nninit_epoch(a.bin, mnist, a.seed + r, a.lr, a.momentum, a.batch, a.standardize)
         runs["nninit"].append(s)
         accs["nninit"].append(acc)
         s, acc = torch_epoch(xtr, ytr, xte, yte, a.seed + r, a.lr, a.momentum, a.batch)
@@ -143,7 +147,8 @@ def main():
     except (OSError, StopIteration):
         pass
     print(f"machine: {cpu}, {os.cpu_count()} logical CPUs; torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads); {a.repeats} runs each, alternating")
+          f"({torch.get_num_threads()} threads); {a.repeats} runs each, alternating; inputs "
+          + ("standardised" if a.standardize else "in [0, 1]"))
     print()
     print("| implementation | epoch seconds, median (min..max) | test accuracy after 1 epoch (runs) |")
     print("|---|---|---|")

@@ -152,3 +152,43 @@ fn bad_settings_are_errors_not_panics() {
     assert!(split_train_test(&tr, 64).is_err());
     assert!(split_train_test(&tr, 0).is_err());
 }
+
+/// Issue #6's accuracy target on the full set (skipped without `../shared/data/mnist`):
+/// 784-256-128-10 ReLU, kaiming_uniform, zero biases, SGD lr 0.01 momentum 0.9, batch 64,
+/// standardised inputs, one epoch. Measured over seeds 0-4 (BENCHMARKS.md): 96.15-96.69%,
+/// and PyTorch with the same recipe 96.10-96.71%; the seed-to-seed spread is ~0.2 points, so
+/// 95% is five spreads below the worst seed. Two seeds keep the test's cost down.
+#[test]
+fn full_mnist_one_epoch_kaiming_reaches_95_percent() {
+    use nninit_diag::data::{Normalize, Split};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist");
+    if !dir.is_dir() {
+        println!("skipped: {} not present", dir.display());
+        return;
+    }
+    let mut tr = Mnist::load_dir(&dir, Split::Train).unwrap();
+    let mut te = Mnist::load_dir(&dir, Split::Test).unwrap();
+    tr.normalize(Normalize::Standard);
+    te.normalize(Normalize::Standard);
+    for seed in [0, 1] {
+        let mut m = model(
+            &[784, 256, 128, 10],
+            Activation::Relu,
+            "kaiming_uniform",
+            seed,
+        );
+        let c = TrainConfig {
+            epochs: 1,
+            batch: 64,
+            optimizer: Optimizer::Sgd {
+                lr: 0.01,
+                momentum: 0.9,
+            },
+            seed,
+        };
+        let h = train(&mut m, &tr, &te, &c, &mut |_| {}).unwrap();
+        let acc = h.epochs[0].test_acc;
+        eprintln!("seed {seed}: test accuracy after 1 epoch {acc}");
+        assert!(acc >= 0.95, "seed {seed}: {acc}");
+    }
+}
