@@ -140,9 +140,7 @@ fn sgd_momentum_and_adam_follow_pytorch_rules_over_two_steps() {
                 let (a, b) = (f(&g1), f(&g2));
                 // PyTorch (torch.optim, defaults otherwise), written out in f64:
                 let (want1, want2) = match opt {
-                    Optimizer::Sgd { momentum, .. } if momentum == 0.0 => {
-                        (f(&p0) - lr * a, f(&p1) - lr * b)
-                    }
+                    Optimizer::Sgd { momentum: 0.0, .. } => (f(&p0) - lr * a, f(&p1) - lr * b),
                     // buf₁ = g₁; buf₂ = μ·buf₁ + g₂
                     Optimizer::Sgd { .. } => (f(&p0) - lr * a, f(&p1) - lr * (mu * a + b)),
                     // m̂₁ = g₁, v̂₁ = g₁²; then m₂ = β₁m₁ + (1−β₁)g₂, v₂ likewise

@@ -233,7 +233,7 @@ fn mha_parts(
             "multihead attention needs embed_dim > 0 and num_heads > 0, got {e} and {num_heads}"
         )));
     }
-    if e % num_heads != 0 {
+    if !e.is_multiple_of(num_heads) {
         return Err(invalid(format!(
             "embed_dim ({e}) must be divisible by num_heads ({num_heads})"
         )));

@@ -495,7 +495,7 @@ impl MeanFieldNet {
 /// # Errors
 /// [`DiagError::InvalidSpec`] when `x.len()` is not `batch · features` or either is 0.
 pub fn row_second_moments(x: &[f32], batch: usize) -> Result<Vec<f64>> {
-    if batch == 0 || x.is_empty() || x.len() % batch != 0 {
+    if batch == 0 || x.is_empty() || !x.len().is_multiple_of(batch) {
         return Err(DiagError::InvalidSpec(format!(
             "input has {} values, not a whole number of {batch} rows",
             x.len()

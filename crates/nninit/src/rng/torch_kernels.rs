@@ -191,7 +191,7 @@ pub fn normal<T: Element>(g: &mut TorchGenerator, out: &mut [T], mean: f64, std:
                 nf16_f64(&mut data[i..i + 16], mean, std);
                 i += 16;
             }
-            if n % 16 != 0 {
+            if !n.is_multiple_of(16) {
                 let tail = &mut data[n - 16..];
                 for v in tail.iter_mut() {
                     *v = unit_f64(g);
@@ -210,7 +210,7 @@ pub fn normal<T: Element>(g: &mut TorchGenerator, out: &mut [T], mean: f64, std:
                 nf16_f32(flavor, &mut data[i..i + 16], m, s);
                 i += 16;
             }
-            if n % 16 != 0 {
+            if !n.is_multiple_of(16) {
                 let tail = &mut data[n - 16..];
                 for v in tail.iter_mut() {
                     *v = unit_f32(g);
@@ -238,7 +238,7 @@ pub fn normal<T: Element>(g: &mut TorchGenerator, out: &mut [T], mean: f64, std:
                 fill_block(g, &mut out[i..i + 16]);
                 i += 16;
             }
-            if n % 16 != 0 {
+            if !n.is_multiple_of(16) {
                 fill_block(g, &mut out[n - 16..]);
             }
         }

@@ -18,7 +18,7 @@ pub(super) fn check_dirac_rank(dims: &[usize]) -> Result<()> {
 
 pub(super) fn resolve_dirac(dims: &[usize], groups: usize) -> Result<Resolved> {
     check_dirac_rank(dims)?;
-    if groups == 0 || dims[0] % groups != 0 {
+    if groups == 0 || !dims[0].is_multiple_of(groups) {
         return Err(InitError::BadGroups {
             dim0: dims[0],
             groups,

@@ -1,0 +1,46 @@
+//! Times one Philox fill kernel on one thread (for profiling with `perf`).
+//! Run: cargo run --release -p nninit --example fill_kernel -- [uniform|normal|trunc_normal] [MiElements] [reps]
+use nninit::{fill, Par, Sampler, StreamKey};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let which = args.get(1).map(String::as_str).unwrap_or("uniform");
+    let n = args
+        .get(2)
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(16)
+        << 20;
+    let reps = args
+        .get(3)
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(10);
+    let s = match which {
+        "uniform" => Sampler::Uniform {
+            low: -1.0,
+            high: 1.0,
+        },
+        "normal" => Sampler::Normal {
+            mean: 0.0,
+            std: 1.0,
+        },
+        _ => Sampler::TruncNormal {
+            mean: 0.0,
+            std: 1.0,
+            a: -2.0,
+            b: 2.0,
+        },
+    };
+    let mut out = vec![0f32; n];
+    fill::fill(&s, StreamKey::new(1, 2), &mut out, Par::Seq)?;
+    let t = Instant::now();
+    for r in 0..reps {
+        fill::fill(&s, StreamKey::new(1, r as u64), &mut out, Par::Seq)?;
+    }
+    let ns = t.elapsed().as_secs_f64() * 1e9 / (reps * n) as f64;
+    println!(
+        "{which}: {ns:.3} ns/element (1 thread), checksum {}",
+        out[n / 3]
+    );
+    Ok(())
+}
