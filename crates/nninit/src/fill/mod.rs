@@ -264,13 +264,17 @@ impl Sampler {
                 let (a32, b32) = (a as f32, b as f32);
                 if !wide && pa >= min_p && 1.0 - (pa + dp) >= min_p && a32 < b32 {
                     return Prep::Trunc32 {
-                        mean: mean as f32,
-                        std: std as f32,
-                        a: a32,
-                        b: b32,
-                        pa,
-                        dp,
-                        sign: sign as f32,
+                        t: scalar::Trunc32 {
+                            mean: mean as f32,
+                            std: std as f32,
+                            a: a32,
+                            b: b32,
+                            pa: pa as f32,
+                            d: dp as f32,
+                            c: (0.5 - pa) as f32,
+                            ub: (1.0 - (pa + dp)) as f32,
+                            sign: sign as f32,
+                        },
                         tail: pa.min(1.0 - (pa + dp)) < math::ndtri_f32_central_min_p(),
                     };
                 }
@@ -474,7 +478,27 @@ pub mod __private {
         if !isa.available() {
             return Err(InitError::Unsupported(format!("{isa:?} is not available")));
         }
-        simd::fill(isa, &sampler.prepare::<T>(), &key, start, out);
+        simd::fill(isa, &sampler.prepare::<T>(), &key, start, out, false);
+        Ok(())
+    }
+
+    /// As [`fill_isa`] with the whole tiles written by non-temporal stores where `isa` has
+    /// them (the path fills of 32 MiB and more take).
+    ///
+    /// # Errors
+    /// As [`fill_isa`].
+    pub fn fill_isa_streaming<T: Element>(
+        isa: Isa,
+        sampler: &Sampler,
+        key: StreamKey,
+        start: u64,
+        out: &mut [T],
+    ) -> Result<()> {
+        sampler.check()?;
+        if !isa.available() {
+            return Err(InitError::Unsupported(format!("{isa:?} is not available")));
+        }
+        simd::fill(isa, &sampler.prepare::<T>(), &key, start, out, true);
         Ok(())
     }
 

@@ -14,6 +14,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// enough to balance 2–64 threads on tensors of a few MiB.
 pub(crate) const CHUNK: usize = 1 << 16;
 
+/// Normal fills of at least this many bytes are written with non-temporal stores where the
+/// kernel has them: they do not fit in the caches, so caching them only costs the read of
+/// every line before it is overwritten. Measured (BENCHMARKS.md, 64 Mi f32 on this project's
+/// 2-core AVX-512 machine): normal 10-15% faster; uniform, whose output rate is higher,
+/// 5-25% *slower* (the non-temporal store rate of one core is the limit there), trunc_normal
+/// unchanged — so only normal streams.
+pub(crate) const STREAMING_MIN_BYTES: usize = 32 << 20;
+
 /// Fills `out` = elements `start ..` with `isa`, on `par` threads.
 pub(crate) fn fill<T: Element>(
     isa: Isa,
@@ -23,14 +31,15 @@ pub(crate) fn fill<T: Element>(
     out: &mut [T],
     par: Par,
 ) {
+    let streaming = prep.streams() && std::mem::size_of_val(out) >= STREAMING_MIN_BYTES;
     let threads = par.thread_count();
     if threads <= 1 || out.len() <= CHUNK {
-        simd::fill(isa, prep, key, start, out);
+        simd::fill(isa, prep, key, start, out, streaming);
         return;
     }
     let mut job = || {
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, ch)| {
-            simd::fill(isa, prep, key, start + (c * CHUNK) as u64, ch);
+            simd::fill(isa, prep, key, start + (c * CHUNK) as u64, ch, streaming);
         })
     };
     if rayon::current_num_threads() == threads {
@@ -39,7 +48,7 @@ pub(crate) fn fill<T: Element>(
         pool.install(job);
     } else {
         // No pool could be built (thread creation failed): same values, one thread.
-        simd::fill(isa, prep, key, start, out);
+        simd::fill(isa, prep, key, start, out, streaming);
     }
 }
 

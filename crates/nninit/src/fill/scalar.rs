@@ -39,23 +39,45 @@ pub(crate) enum Prep {
         sign: f64,
         wide: bool,
     },
-    /// Truncated normal for f32/bf16/f16 output: `p = pa + u·dp` (24-bit `u`) in f64, then
-    /// `z = sign·Φ⁻¹(p)` by [`ndtri_f32`] and `clamp(mean + std·z, a, b)` in f32. Used when
-    /// `[pa, pa + dp]` stays [`super::math::NDTRI_F32_MIN_P`] away from 0 and 1.
+    /// Truncated normal for f32/bf16/f16 output, all in f32 (see [`Trunc32`]). Used when the
+    /// window's `p` stays [`super::math::NDTRI_F32_MIN_P`] away from 0 and 1.
     Trunc32 {
-        mean: f32,
-        std: f32,
-        a: f32,
-        b: f32,
-        pa: f64,
-        dp: f64,
-        sign: f32,
+        t: Trunc32,
         /// The window reaches `p` where `ndtri_f32` needs its tail branch.
         tail: bool,
     },
 }
 
+/// Constants of the f32 truncated normal. The window `[pa, pb]` of `p = Φ(z)` (mirrored so
+/// that `pa ≤ ½`) is drawn as `t = u·(pb − pa)`: below `c = ½ − pa`, `p = pa + t` and
+/// `z = Φ⁻¹(p)`; above, the mirror image `p' = (1 − pb) + (1 − u)·(pb − pa) ≤ ½` and
+/// `z = −Φ⁻¹(p')`. Either way `Φ⁻¹` is evaluated at `p ≤ ½`, where f32 holds `p` (and
+/// `1 − p`) to full relative precision; every quantity is a sum of positive terms.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Trunc32 {
+    pub(crate) mean: f32,
+    pub(crate) std: f32,
+    /// Bounds rounded to f32.
+    pub(crate) a: f32,
+    pub(crate) b: f32,
+    pub(crate) pa: f32,
+    /// `pb − pa`.
+    pub(crate) d: f32,
+    /// `½ − pa`.
+    pub(crate) c: f32,
+    /// `1 − pb`.
+    pub(crate) ub: f32,
+    /// −1 when the window was mirrored, else 1.
+    pub(crate) sign: f32,
+}
+
 impl Prep {
+    /// Whether large outputs are written with non-temporal stores (see
+    /// `parallel::STREAMING_MIN_BYTES`): the normal samplers.
+    pub(crate) fn streams(&self) -> bool {
+        matches!(self, Prep::Normal { .. } | Prep::Normal32 { .. })
+    }
+
     /// Elements per Philox block: 2 for 53-bit uniforms (f64 uniform / f64 trunc_normal), else 4.
     #[inline(always)]
     pub(crate) fn per_block(&self) -> usize {
@@ -132,27 +154,21 @@ pub(crate) fn box_muller_f32(w0: u32, w1: u32) -> (f32, f32) {
     (rho * c, rho * s)
 }
 
-/// Truncated normal in f32 from a unit `u ∈ [0, 1)` (see [`Prep::Trunc32`]).
+/// Truncated normal in f32 from a 24-bit unit `u ∈ [0, 1)` (see [`Trunc32`]).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn trunc_f32<const TAIL: bool>(
-    u: f64,
-    mean: f32,
-    std: f32,
-    a: f32,
-    b: f32,
-    pa: f64,
-    dp: f64,
-    sign: f32,
-) -> f32 {
-    let p = pa + u * dp;
-    let x = (2.0 * p - 1.0) as f32;
-    let q = (4.0 * p * (1.0 - p)) as f32;
-    let z = sign * ndtri_f32::<TAIL>(x, q);
-    let v = mean + std * z;
-    let v = if v < a { a } else { v };
-    if v > b {
-        b
+pub(crate) fn trunc_f32<const TAIL: bool>(u: f32, t: &Trunc32) -> f32 {
+    let lower = u * t.d < t.c;
+    let p_low = u.mul_add(t.d, t.pa);
+    let p_up = (1.0 - u).mul_add(t.d, t.ub);
+    let p = if lower { p_low } else { p_up };
+    let x = (p + p) - 1.0;
+    let q = (4.0 * p) * (1.0 - p);
+    let v = ndtri_f32::<TAIL>(x, q);
+    let z = if lower { v } else { -v };
+    let v = (t.sign * z).mul_add(t.std, t.mean);
+    let v = if v < t.a { t.a } else { v };
+    if v > t.b {
+        t.b
     } else {
         v
     }
@@ -208,21 +224,12 @@ pub(crate) fn element<T: Element>(prep: &Prep, key: &StreamKey, i: u64) -> T {
             let z = if i & 1 == 0 { c } else { s };
             T::from_f32(mean + std * z)
         }
-        Prep::Trunc32 {
-            mean,
-            std,
-            a,
-            b,
-            pa,
-            dp,
-            sign,
-            tail,
-        } => {
-            let u = (key.block(i >> 2)[(i & 3) as usize] >> 8) as f64 * TWO_M24;
+        Prep::Trunc32 { t, tail } => {
+            let u = (key.block(i >> 2)[(i & 3) as usize] >> 8) as f32 * (1.0 / 16_777_216.0);
             T::from_f32(if tail {
-                trunc_f32::<true>(u, mean, std, a, b, pa, dp, sign)
+                trunc_f32::<true>(u, &t)
             } else {
-                trunc_f32::<false>(u, mean, std, a, b, pa, dp, sign)
+                trunc_f32::<false>(u, &t)
             })
         }
         Prep::Trunc {
@@ -251,5 +258,57 @@ pub(crate) fn element<T: Element>(prep: &Prep, key: &StreamKey, i: u64) -> T {
 pub(crate) fn fill<T: Element>(prep: &Prep, key: &StreamKey, start: u64, out: &mut [T]) {
     for (k, v) in out.iter_mut().enumerate() {
         *v = element(prep, key, start + k as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fill::Sampler;
+
+    /// The f32 truncated normal against the f64 inverse CDF (AS241) at the same 24-bit `u`,
+    /// across windows that use the lower half only, both halves, the mirrored upper side and
+    /// the tail branch. Bound on `|Δz|`: `ndtri_f32`'s 4e-7 relative, plus the f32 rounding
+    /// of `p` (a few ulp, `Δz = Δp/φ(z)`), plus the final f32 rounding of `mean + std·z`.
+    #[test]
+    fn trunc_f32_matches_the_f64_inverse_cdf() {
+        let windows = [
+            (0.0, 1.0, -2.0, 2.0),
+            (0.0, 1.0, -3.0, 1.0),
+            (0.0, 1.0, 0.5, 2.5),
+            (0.01, 0.02, -0.05, 0.01),
+            (2.0, 0.5, 1.5, 4.0),
+        ];
+        for (mean, std, a, b) in windows {
+            let s = Sampler::TruncNormal { mean, std, a, b };
+            let Prep::Trunc32 { t, tail } = s.prepare::<f32>() else {
+                panic!("window {a}..{b} should take the f32 path");
+            };
+            let Prep::Trunc { pa, dp, sign, .. } = s.prepare::<f64>() else {
+                panic!("f64 path");
+            };
+            let mut worst: f64 = 0.0;
+            for k in (0u32..(1 << 24)).step_by(4099).chain([0, 1, (1 << 24) - 1]) {
+                let u = k as f64 * TWO_M24;
+                let got = f64::from(if tail {
+                    trunc_f32::<true>(u as f32, &t)
+                } else {
+                    trunc_f32::<false>(u as f32, &t)
+                });
+                let p = pa + u * dp;
+                let z = sign * ppnd16(p);
+                let want = (mean + std * z).clamp(a, b);
+                let pm = p.min(1.0 - p);
+                let phi = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                let eps = f64::from(f32::EPSILON);
+                let tol = std * (4e-7 * z.abs() + 4.0 * eps * pm / phi) + 2.0 * eps * want.abs();
+                assert!(
+                    (got - want).abs() <= tol,
+                    "window [{a}, {b}] mean {mean} std {std}, u {u}: {got} vs {want} (tol {tol})"
+                );
+                worst = worst.max((got - want).abs() / tol);
+            }
+            assert!(worst > 0.0, "no rounding difference at all is implausible");
+        }
     }
 }

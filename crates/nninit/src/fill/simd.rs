@@ -107,6 +107,13 @@ fn words(key: &StreamKey, b0: u64, w: &mut [[u32; TB]; 4]) {
 /// in the AVX-512 kernel, explicit AVX-512 code with the same results.
 trait Words {
     fn words(key: &StreamKey, b0: u64, w: &mut [[u32; TB]; 4]);
+
+    /// Copies a finished tile to its place in the output, bypassing the cache where the
+    /// kernel can (non-temporal stores); the default is a plain copy.
+    #[inline(always)]
+    fn store_streaming<T: Element>(src: &[T], dst: &mut [T]) {
+        dst.copy_from_slice(src)
+    }
 }
 
 /// [`words`] as written.
@@ -134,6 +141,33 @@ impl Words for Avx512Words {
         // SAFETY: only the AVX-512 kernel (`span_avx512`, compiled with avx512f and called
         // after a run-time check) instantiates this.
         unsafe { words_avx512(key, b0, w) }
+    }
+
+    /// The 64-byte-aligned interior of `dst` with `vmovntdq` (no read-for-ownership of lines
+    /// about to be overwritten), the ragged ends with plain stores. `span_avx512` issues the
+    /// `sfence` that orders these stores before it returns.
+    #[inline(always)]
+    fn store_streaming<T: Element>(src: &[T], dst: &mut [T]) {
+        use std::arch::x86_64::{_mm512_loadu_si512, _mm512_stream_si512};
+        let size = std::mem::size_of::<T>();
+        let n = dst.len().min(src.len());
+        let addr = dst.as_ptr() as usize;
+        // elements before the first 64-byte boundary (size divides 64 for every Element)
+        let head = (((64 - addr % 64) % 64) / size).min(n);
+        let per_line = 64 / size;
+        let lines = (n - head) / per_line;
+        dst[..head].copy_from_slice(&src[..head]);
+        for l in 0..lines {
+            let k = head + l * per_line;
+            // SAFETY: `k + per_line <= n` elements = 64 bytes are in bounds of both slices;
+            // `dst[k..]` is 64-byte aligned (by `head`); AVX-512F is available (see above).
+            unsafe {
+                let v = _mm512_loadu_si512(src[k..k + per_line].as_ptr().cast());
+                _mm512_stream_si512(dst[k..k + per_line].as_mut_ptr().cast(), v);
+            }
+        }
+        let tail = head + lines * per_line;
+        dst[tail..n].copy_from_slice(&src[tail..n]);
     }
 }
 
@@ -284,24 +318,15 @@ fn tile<T: Element, W: Words>(prep: &Prep, key: &StreamKey, b0: u64, out: &mut [
             }
             store4_f32(&v, out);
         }
-        Prep::Trunc32 {
-            mean,
-            std,
-            a,
-            b,
-            pa,
-            dp,
-            sign,
-            tail,
-        } => {
+        Prep::Trunc32 { t, tail } => {
             let mut v = [[0f32; TB]; 4];
             for l in 0..4 {
                 for j in 0..TB {
-                    let u = (w[l][j] >> 8) as f64 * TWO_M24;
+                    let u = (w[l][j] >> 8) as f32 * (1.0 / 16_777_216.0);
                     v[l][j] = if tail {
-                        trunc_f32::<true>(u, mean, std, a, b, pa, dp, sign)
+                        trunc_f32::<true>(u, &t)
                     } else {
-                        trunc_f32::<false>(u, mean, std, a, b, pa, dp, sign)
+                        trunc_f32::<false>(u, &t)
                     };
                 }
             }
@@ -343,7 +368,13 @@ fn tile<T: Element, W: Words>(prep: &Prep, key: &StreamKey, b0: u64, out: &mut [
 /// Elements `start .. start + out.len()`: whole tiles straight into `out`, a partial tile at
 /// an unaligned start or a short end through a scratch tile.
 #[inline(always)]
-fn span<T: Element, W: Words>(prep: &Prep, key: &StreamKey, start: u64, out: &mut [T]) {
+fn span<T: Element, W: Words>(
+    prep: &Prep,
+    key: &StreamKey,
+    start: u64,
+    out: &mut [T],
+    streaming: bool,
+) {
     let e = prep.per_block() as u64;
     let tile_len = TB * e as usize;
     let mut scratch = [T::ZERO; TB * 4];
@@ -353,7 +384,12 @@ fn span<T: Element, W: Words>(prep: &Prep, key: &StreamKey, start: u64, out: &mu
     while done < n {
         let (b, off) = (i / e, (i % e) as usize);
         let rem = n - done;
-        if off == 0 && rem >= tile_len {
+        if off == 0 && rem >= tile_len && streaming {
+            tile::<T, W>(prep, key, b, &mut scratch[..tile_len]);
+            W::store_streaming(&scratch[..tile_len], &mut out[done..done + tile_len]);
+            done += tile_len;
+            i += tile_len as u64;
+        } else if off == 0 && rem >= tile_len {
             tile::<T, W>(prep, key, b, &mut out[done..done + tile_len]);
             done += tile_len;
             i += tile_len as u64;
@@ -369,27 +405,47 @@ fn span<T: Element, W: Words>(prep: &Prep, key: &StreamKey, start: u64, out: &mu
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,avx2,fma,bmi2")]
-fn span_avx512<T: Element>(prep: &Prep, key: &StreamKey, start: u64, out: &mut [T]) {
-    span::<T, Avx512Words>(prep, key, start, out)
+fn span_avx512<T: Element>(
+    prep: &Prep,
+    key: &StreamKey,
+    start: u64,
+    out: &mut [T],
+    streaming: bool,
+) {
+    span::<T, Avx512Words>(prep, key, start, out, streaming);
+    if streaming {
+        // SAFETY: SSE is part of x86-64; orders the non-temporal stores before any later
+        // store (e.g. rayon's completion flag), so other threads see the data.
+        std::arch::x86_64::_mm_sfence()
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,bmi2")]
 fn span_avx2<T: Element>(prep: &Prep, key: &StreamKey, start: u64, out: &mut [T]) {
-    span::<T, Portable>(prep, key, start, out)
+    span::<T, Portable>(prep, key, start, out, false)
 }
 
 fn span_baseline<T: Element>(prep: &Prep, key: &StreamKey, start: u64, out: &mut [T]) {
-    span::<T, Portable>(prep, key, start, out)
+    span::<T, Portable>(prep, key, start, out, false)
 }
 
 /// Runs the kernel for `isa`; an ISA this machine lacks falls back to the baseline.
-pub(crate) fn fill<T: Element>(isa: Isa, prep: &Prep, key: &StreamKey, start: u64, out: &mut [T]) {
+/// `streaming`: write whole tiles with non-temporal stores where the kernel has them (for
+/// outputs much larger than the caches); the values are the same either way.
+pub(crate) fn fill<T: Element>(
+    isa: Isa,
+    prep: &Prep,
+    key: &StreamKey,
+    start: u64,
+    out: &mut [T],
+    streaming: bool,
+) {
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if Isa::Avx512.available() => {
             // SAFETY: the CPU supports every feature the function enables (checked above).
-            unsafe { span_avx512(prep, key, start, out) }
+            unsafe { span_avx512(prep, key, start, out, streaming) }
         }
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 if Isa::Avx2.available() => {
