@@ -203,3 +203,29 @@ fn bad_batches_and_labels_are_errors() {
     d.loss_and_grads(&x, &y, batch).unwrap();
     assert_eq!(d.gradients(), fresh.gradients());
 }
+
+#[test]
+fn evaluation_matches_candle() {
+    use nninit_diag::data::Mnist;
+    let data = Mnist::embedded().unwrap().take(400);
+    for init in ["kaiming_uniform", "pytorch-default", "xavier_normal"] {
+        let mut m = Sequential::mlp(&[784, 256, 128, 10], Activation::Relu).unwrap();
+        m.apply(
+            &init.parse::<ModelInit>().unwrap(),
+            &mut RngStream(rand::rngs::StdRng::seed_from_u64(3)),
+        )
+        .unwrap();
+        let (l1, a1) = Trainable::new(&m, DType::F32)
+            .unwrap()
+            .evaluate(&data, 128)
+            .unwrap();
+        let (l2, a2) = DenseNet::new(&m).unwrap().evaluate(&data, 128).unwrap();
+        // same f32 maths up to summation order: 1e-5 relative on the loss; the accuracy may
+        // differ only by an example whose top two logits tie to within f32 rounding
+        assert!((l1 - l2).abs() <= 1e-5 * l1, "{init}: loss {l1} vs {l2}");
+        assert!(
+            (a1 - a2).abs() <= 1.0 / 400.0,
+            "{init}: accuracy {a1} vs {a2}"
+        );
+    }
+}
