@@ -87,10 +87,10 @@ pub struct ProbeArgs {
     /// `torch.manual_seed(seed); nn.Sequential(...); model.apply(init)`) or std (rand's StdRng).
     #[arg(long, default_value = "torch", value_parser = ["torch", "std", "philox"])]
     pub rng: String,
-    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512) or
-    /// default (ATEN_CPU_CAPABILITY=default).
-    #[arg(long, default_value = "avx2", value_parser = ["avx2", "default"])]
-    pub flavor: String,
+    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512;
+    /// the default) or default (ATEN_CPU_CAPABILITY=default). Only with --rng torch.
+    #[arg(long, value_parser = ["avx2", "default"])]
+    pub flavor: Option<String>,
     /// Print JSON (schema in README) instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -267,10 +267,10 @@ pub struct FillArgs {
     /// (counter-based Philox4x32-10: the same values for any --threads; stream id 0).
     #[arg(long, default_value = "torch", value_parser = ["torch", "std", "philox"])]
     pub rng: String,
-    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512) or
-    /// default (ATEN_CPU_CAPABILITY=default).
-    #[arg(long, default_value = "avx2", value_parser = ["avx2", "default"])]
-    pub flavor: String,
+    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512;
+    /// the default) or default (ATEN_CPU_CAPABILITY=default). Only with --rng torch.
+    #[arg(long, value_parser = ["avx2", "default"])]
+    pub flavor: Option<String>,
     /// Threads for --rng philox (0 = all CPUs); the values do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

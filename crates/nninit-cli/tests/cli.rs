@@ -129,6 +129,16 @@ fn bad_input_gets_one_clear_line() {
         "at most 1000",
     );
     fails_with(&["probe", "--init", "kaiming_uniform,"], "empty entry");
+    fails_with(
+        &["probe", "--rng", "std", "--flavor", "default"],
+        "--flavor default applies only to --rng torch",
+    );
+    fails_with(
+        &[
+            "fill", "--init", "normal", "--shape", "4", "--dtype", "f8", "--out", "-",
+        ],
+        "unknown dtype 'f8'; expected f32, f64, bf16 or f16",
+    );
     fails_with(&["probe", "--init", "a,,b"], "empty entry");
     fails_with(
         &[

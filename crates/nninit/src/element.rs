@@ -50,10 +50,9 @@ impl std::str::FromStr for DType {
             "f64" | "float64" | "double" => Ok(DType::F64),
             "bf16" | "bfloat16" => Ok(DType::BF16),
             "f16" | "float16" | "half" => Ok(DType::F16),
-            _ => Err(crate::InitError::BadSpec {
-                scheme: "dtype".into(),
-                reason: format!("unknown dtype '{s}'; expected f32, f64, bf16 or f16"),
-            }),
+            _ => Err(crate::InitError::Unsupported(format!(
+                "unknown dtype '{s}'; expected f32, f64, bf16 or f16"
+            ))),
         }
     }
 }

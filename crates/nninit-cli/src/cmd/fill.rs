@@ -143,7 +143,8 @@ pub fn run(a: &FillArgs) -> Result<()> {
             ),
         }
     };
-    let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?.with_threads(a.threads);
+    let mut stream =
+        super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?.with_threads(a.threads);
     let filled = fill_dtype(&init, &shape, layout, dtype, &mut stream)?;
     match out {
         Out::Stdout => {
@@ -153,7 +154,7 @@ pub fn run(a: &FillArgs) -> Result<()> {
                 dtype: dtype.name(),
                 seed: a.seed,
                 rng: &a.rng,
-                flavor: (a.rng == "torch").then_some(a.flavor.as_str()),
+                flavor: (a.rng == "torch").then_some(a.flavor.as_deref().unwrap_or("avx2")),
                 data: filled.values,
             };
             crate::io::print_stdout(&format!("{}\n", serde_json::to_string(&doc)?))?;
@@ -182,7 +183,10 @@ pub fn run(a: &FillArgs) -> Result<()> {
             meta.insert("seed".to_string(), a.seed.to_string());
             meta.insert("rng".to_string(), a.rng.clone());
             if a.rng == "torch" {
-                meta.insert("flavor".to_string(), a.flavor.clone());
+                meta.insert(
+                    "flavor".to_string(),
+                    a.flavor.as_deref().unwrap_or("avx2").to_string(),
+                );
             }
             let bytes = safetensors::tensor::serialize([("weight", view)], Some(meta))
                 .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;

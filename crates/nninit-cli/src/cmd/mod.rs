@@ -27,9 +27,13 @@ pub enum AnyStream {
 }
 
 impl AnyStream {
-    /// Parses `--rng` / `--flavor` and seeds the stream.
-    pub fn new(rng: &str, flavor: &str, seed: u64) -> anyhow::Result<AnyStream> {
-        let flavor: Flavor = flavor.parse().context("--flavor")?;
+    /// Parses `--rng` / `--flavor` (default avx2; only meaningful, and only accepted, with
+    /// `--rng torch`) and seeds the stream.
+    pub fn new(rng: &str, flavor: Option<&str>, seed: u64) -> anyhow::Result<AnyStream> {
+        if let (Some(f), false) = (flavor, rng == "torch") {
+            bail!("--flavor {f} applies only to --rng torch (PyTorch's kernel builds), not --rng {rng}");
+        }
+        let flavor: Flavor = flavor.unwrap_or("avx2").parse().context("--flavor")?;
         Ok(match rng {
             "torch" => AnyStream::Torch(TorchGenerator::manual_seed(seed).with_flavor(flavor)),
             "std" => AnyStream::Std(RngStream(rand::rngs::StdRng::seed_from_u64(seed))),

@@ -158,7 +158,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     let t_probe = std::time::Instant::now();
     for entry in &entries {
         bar.set_message(entry.label());
-        let mut stream = super::AnyStream::new(&a.rng, &a.flavor, a.seed)?;
+        let mut stream = super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?;
         let model = super::train::build_model(entry, &widths, act, &mut stream, x, a.batch)?;
         let layers = model.forward_stats(x, a.batch)?;
         let predicted_std = if a.predict {
@@ -209,10 +209,12 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         batch: a.batch,
         seed: a.seed,
         data: source,
-        rng: super::AnyStream::new(&a.rng, &a.flavor, a.seed)?.label(),
+        rng: super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?.label(),
         inits: results,
         linear_default: linear_default_check(&mut super::AnyStream::new(
-            &a.rng, &a.flavor, a.seed,
+            &a.rng,
+            a.flavor.as_deref(),
+            a.seed,
         )?)?,
         seconds: report::Timings {
             data: data_seconds,
