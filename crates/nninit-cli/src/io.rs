@@ -15,6 +15,22 @@ pub fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
+/// Checks that `path` ends in `.ext` (case-insensitive) before any work is done, so that a
+/// long run does not end by writing, say, SVG into `chart.png`.
+pub fn check_extension(path: &Path, flag: &str, ext: &str, what: &str) -> Result<()> {
+    let ok = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext));
+    if !ok {
+        bail!(
+            "{flag} {} must end in .{ext} (it writes {what})",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory, then renames it,
 /// so a reader never sees a partial file and a failure leaves nothing behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

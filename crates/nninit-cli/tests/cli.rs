@@ -130,6 +130,18 @@ fn bad_input_gets_one_clear_line() {
     );
     fails_with(&["probe", "--init", "kaiming_uniform,"], "empty entry");
     fails_with(
+        &["probe", "--plot", "chart.png"],
+        "--plot chart.png must end in .svg",
+    );
+    fails_with(
+        &["train", "--plot", "curves.pdf"],
+        "--plot curves.pdf must end in .svg",
+    );
+    fails_with(
+        &["lsuv", "--out", "model.npy"],
+        "--out model.npy must end in .safetensors",
+    );
+    fails_with(
         &["probe", "--rng", "std", "--flavor", "default"],
         "--flavor default applies only to --rng torch",
     );

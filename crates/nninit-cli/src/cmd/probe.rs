@@ -93,6 +93,9 @@ pub fn load_data(mnist: Option<&std::path::Path>, standardize: bool) -> Result<(
 }
 
 pub fn run(a: &ProbeArgs) -> Result<()> {
+    if let Some(path) = &a.plot {
+        crate::io::check_extension(path, "--plot", "svg", "an SVG chart")?;
+    }
     let report = probe(a)?;
     if let Some(path) = &a.plot {
         report::plot::write_probe_svg(&report, path)
