@@ -108,10 +108,17 @@ fn kernels_equal_reference_for<T: Element>() {
                     fill_reference(&s, key, start, &mut want).unwrap();
                     for &isa in &isas {
                         let mut got = vec![T::ZERO; n];
-                        fill_isa(isa, &s, key, start, &mut got).unwrap();
+                        fill_isa(isa, &s, key, start, &mut got, false).unwrap();
                         assert!(
                             bits(&got) == bits(&want),
                             "{isa:?} {s:?} {key:?} n={n} start={start}"
+                        );
+                        // non-temporal stores, into a slice one element off any alignment
+                        let mut buf = vec![T::ZERO; n + 1];
+                        fill_isa(isa, &s, key, start, &mut buf[1..], true).unwrap();
+                        assert!(
+                            bits(&buf[1..]) == bits(&want),
+                            "{isa:?} streaming {s:?} {key:?} n={n} start={start}"
                         );
                     }
                 }
@@ -140,7 +147,7 @@ fn kernels_equal_reference_half() {
 fn unavailable_isa_is_an_error_not_a_crash() {
     for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
         let mut v = [0f32; 4];
-        let r = fill_isa(isa, &samplers()[0], keys()[0], 0, &mut v);
+        let r = fill_isa(isa, &samplers()[0], keys()[0], 0, &mut v, false);
         assert_eq!(r.is_ok(), isa.available());
     }
 }

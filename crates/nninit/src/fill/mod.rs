@@ -463,7 +463,9 @@ pub mod __private {
     pub use super::simd::Isa;
     use super::*;
 
-    /// Elements `start ..` of `sampler` under `key` with kernel `isa` on one thread.
+    /// Elements `start ..` of `sampler` under `key` with kernel `isa` on one thread;
+    /// `streaming`: whole tiles written with non-temporal stores where `isa` has them (the
+    /// path large normal fills take).
     ///
     /// # Errors
     /// Sampler errors; [`InitError::Unsupported`] if this CPU lacks `isa`.
@@ -473,32 +475,13 @@ pub mod __private {
         key: StreamKey,
         start: u64,
         out: &mut [T],
+        streaming: bool,
     ) -> Result<()> {
         sampler.check()?;
         if !isa.available() {
             return Err(InitError::Unsupported(format!("{isa:?} is not available")));
         }
-        simd::fill(isa, &sampler.prepare::<T>(), &key, start, out, false);
-        Ok(())
-    }
-
-    /// As [`fill_isa`] with the whole tiles written by non-temporal stores where `isa` has
-    /// them (the path fills of 32 MiB and more take).
-    ///
-    /// # Errors
-    /// As [`fill_isa`].
-    pub fn fill_isa_streaming<T: Element>(
-        isa: Isa,
-        sampler: &Sampler,
-        key: StreamKey,
-        start: u64,
-        out: &mut [T],
-    ) -> Result<()> {
-        sampler.check()?;
-        if !isa.available() {
-            return Err(InitError::Unsupported(format!("{isa:?} is not available")));
-        }
-        simd::fill(isa, &sampler.prepare::<T>(), &key, start, out, true);
+        simd::fill(isa, &sampler.prepare::<T>(), &key, start, out, streaming);
         Ok(())
     }
 
