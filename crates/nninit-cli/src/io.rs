@@ -15,9 +15,10 @@ pub fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Checks that `path` ends in `.ext` (case-insensitive) before any work is done, so that a
-/// long run does not end by writing, say, SVG into `chart.png`.
-pub fn check_extension(path: &Path, flag: &str, ext: &str, what: &str) -> Result<()> {
+/// Checks an output path before any work is done, so that a long run does not end by
+/// failing to write (or by writing, say, SVG into `chart.png`): it must end in `.ext`
+/// (case-insensitive) and its directory must exist.
+pub fn check_output_path(path: &Path, flag: &str, ext: &str, what: &str) -> Result<()> {
     let ok = path
         .extension()
         .and_then(|e| e.to_str())
@@ -26,6 +27,17 @@ pub fn check_extension(path: &Path, flag: &str, ext: &str, what: &str) -> Result
         bail!(
             "{flag} {} must end in .{ext} (it writes {what})",
             path.display()
+        );
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        bail!(
+            "{flag} {}: directory {} does not exist",
+            path.display(),
+            dir.display()
         );
     }
     Ok(())

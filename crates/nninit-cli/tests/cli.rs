@@ -142,6 +142,10 @@ fn bad_input_gets_one_clear_line() {
         "--out model.npy must end in .safetensors",
     );
     fails_with(
+        &["train", "--plot", "/nonexistent/dir/x.svg"],
+        "directory /nonexistent/dir does not exist",
+    );
+    fails_with(
         &["probe", "--rng", "std", "--flavor", "default"],
         "--flavor default applies only to --rng torch",
     );

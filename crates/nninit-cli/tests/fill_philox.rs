@@ -153,3 +153,35 @@ fn bench_json_has_its_keys() {
         assert!(r["gb_per_s"].as_f64().unwrap() > 0.0);
     }
 }
+
+#[test]
+fn safetensors_output_is_byte_reproducible() {
+    // The header's metadata map must come out in the same order every run.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<Vec<u8>> = (0..4)
+        .map(|i| {
+            let p = dir.path().join(format!("w{i}.safetensors"));
+            nninit()
+                .args([
+                    "fill",
+                    "--init",
+                    "xavier_uniform",
+                    "--shape",
+                    "8,4",
+                    "--rng",
+                ])
+                .args(["philox", "--seed", "3", "--out"])
+                .arg(&p)
+                .assert()
+                .success();
+            std::fs::read(&p).unwrap()
+        })
+        .collect();
+    assert!(files.windows(2).all(|w| w[0] == w[1]));
+    let n = u64::from_le_bytes(files[0][..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&files[0][8..8 + n]).unwrap();
+    assert!(
+        header.contains(r#""__metadata__":{"init":"xavier_uniform"#),
+        "{header}"
+    );
+}

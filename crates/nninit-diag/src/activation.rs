@@ -281,11 +281,13 @@ impl FromStr for Activation {
     /// for `leaky_relu` (negative slope) and `elu` (alpha). Aliases: `linear` = `identity`,
     /// `swish` = `silu`.
     fn from_str(s: &str) -> Result<Self> {
-        let spec = s.trim().to_ascii_lowercase().replace('-', "_");
+        // `-` → `_` in the name only: the parameter may be negative or use an exponent.
+        let spec = s.trim().to_ascii_lowercase();
         let (name, param) = match spec.split_once(':') {
-            Some((n, p)) => (n.trim(), Some(p.trim())),
-            None => (spec.as_str(), None),
+            Some((n, p)) => (n.trim().replace('-', "_"), Some(p.trim())),
+            None => (spec.replace('-', "_"), None),
         };
+        let name = name.as_str();
         let unknown = || DiagError::UnknownName {
             what: "activation",
             name: s.trim().to_string(),
@@ -441,6 +443,10 @@ mod tests {
             ("leaky_relu:0.2", Activation::LeakyRelu(0.2)),
             ("elu", Activation::Elu(1.0)),
             ("elu:1.0", Activation::Elu(1.0)),
+            // negative and exponent-notation parameters (the name may use '-' for '_')
+            ("leaky-relu:1e-2", Activation::LeakyRelu(0.01)),
+            ("leaky_relu:-0.1", Activation::LeakyRelu(-0.1)),
+            ("elu:1e-1", Activation::Elu(0.1)),
         ];
         for (s, want) in cases {
             assert_eq!(s.parse::<Activation>().ok(), Some(want), "{s}");

@@ -211,7 +211,7 @@ impl DenseNet {
         for i in (first_linear..self.layers.len()).rev() {
             let inp = &self.acts[i];
             match &mut self.layers[i] {
-                DLayer::Act(a) => act_backward(*a, inp, &mut g),
+                DLayer::Act(a) => act_backward(*a, inp, &self.acts[i + 1], &mut g),
                 DLayer::Linear { fi, fo, params } => {
                     let (fi, fo) = (*fi, *fo);
                     let [w, b] = params;
@@ -420,20 +420,30 @@ fn cross_entropy_grad(
     Ok(loss / batch as f64)
 }
 
-/// `y = φ(x)` elementwise (ReLU, leaky ReLU and identity directly in f32; the others through
-/// [`Activation::apply`] in f64, rounded once).
+/// `y = φ(x)` elementwise: ReLU, leaky ReLU, identity, tanh and sigmoid directly in f32 (NaN
+/// propagates, as in PyTorch); the others through [`Activation::apply`] in f64, rounded once.
 fn act_forward(a: Activation, x: &[f32], y: &mut [f32]) {
     match a {
         Activation::Identity => y.copy_from_slice(x),
         Activation::Relu => {
             for (o, &v) in y.iter_mut().zip(x) {
-                *o = if v > 0.0 { v } else { 0.0 };
+                *o = if v <= 0.0 { 0.0 } else { v };
             }
         }
         Activation::LeakyRelu(s) => {
             let s = s as f32;
             for (o, &v) in y.iter_mut().zip(x) {
-                *o = if v > 0.0 { v } else { s * v };
+                *o = if v <= 0.0 { s * v } else { v };
+            }
+        }
+        Activation::Tanh => {
+            for (o, &v) in y.iter_mut().zip(x) {
+                *o = v.tanh();
+            }
+        }
+        Activation::Sigmoid => {
+            for (o, &v) in y.iter_mut().zip(x) {
+                *o = 1.0 / (1.0 + (-v).exp());
             }
         }
         _ => {
@@ -444,9 +454,10 @@ fn act_forward(a: Activation, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `g ← g · φ'(x)` elementwise, `x` the activation's input (left derivative at kinks, as
-/// PyTorch's autograd).
-fn act_backward(a: Activation, x: &[f32], g: &mut [f32]) {
+/// `g ← g · φ'(x)` elementwise, `x` the activation's input and `y = φ(x)` its output (tanh
+/// and sigmoid take their derivative from `y`: `1 − y²`, `y(1 − y)`); left derivative at
+/// kinks, as PyTorch's autograd.
+fn act_backward(a: Activation, x: &[f32], y: &[f32], g: &mut [f32]) {
     match a {
         Activation::Identity => {}
         Activation::Relu => {
@@ -458,6 +469,16 @@ fn act_backward(a: Activation, x: &[f32], g: &mut [f32]) {
             let s = s as f32;
             for (d, &v) in g.iter_mut().zip(x) {
                 *d = if v > 0.0 { *d } else { *d * s };
+            }
+        }
+        Activation::Tanh => {
+            for (d, &t) in g.iter_mut().zip(y) {
+                *d *= 1.0 - t * t;
+            }
+        }
+        Activation::Sigmoid => {
+            for (d, &s) in g.iter_mut().zip(y) {
+                *d *= s * (1.0 - s);
             }
         }
         _ => {

@@ -93,7 +93,9 @@ impl Sequential {
             ("format".to_string(), "pt".to_string()),
             ("modules".to_string(), modules.join(", ")),
         ]);
-        safetensors::serialize(tensors, Some(meta)).map_err(encode_err)
+        Ok(canonical_safetensors(
+            safetensors::serialize(tensors, Some(meta)).map_err(encode_err)?,
+        ))
     }
 
     /// Loads parameters from safetensors bytes (strict: see the module docs). `path` only
@@ -153,12 +155,20 @@ impl Sequential {
                     p.shape
                 )));
             }
-            values.push(
-                t.data()
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            );
+            let v: Vec<f32> = t
+                .data()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            let bad_values = v.iter().filter(|x| !x.is_finite()).count();
+            if bad_values > 0 {
+                return Err(bad(format!(
+                    "tensor '{}' has {bad_values} non-finite values (NaN or inf); weights to \
+                     start from must be finite",
+                    p.name
+                )));
+            }
+            values.push(v);
         }
         let mut it = values.into_iter();
         for l in &mut self.layers {
@@ -199,4 +209,36 @@ impl Sequential {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Rewrites a serialized safetensors file so that its JSON header has its keys in sorted order
+/// (the `safetensors` crate writes `__metadata__` from a `HashMap`, whose order changes from
+/// run to run): the same tensors and metadata then give the same bytes. The header keeps its
+/// length (padded with spaces, as the format allows), so the data offsets do not move. Bytes
+/// that do not parse as a safetensors header are returned unchanged.
+pub fn canonical_safetensors(mut bytes: Vec<u8>) -> Vec<u8> {
+    let Some(len) = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+        .and_then(|n| usize::try_from(n).ok())
+    else {
+        return bytes;
+    };
+    let Some(header) = bytes.get(8..8usize.saturating_add(len)) else {
+        return bytes;
+    };
+    // serde_json's map is a BTreeMap (no `preserve_order`): serialising sorts the keys
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(header) else {
+        return bytes;
+    };
+    let Ok(mut sorted) = serde_json::to_vec(&value) else {
+        return bytes;
+    };
+    if sorted.len() > len {
+        return bytes;
+    }
+    sorted.resize(len, b' ');
+    bytes[8..8 + len].copy_from_slice(&sorted);
+    bytes
 }

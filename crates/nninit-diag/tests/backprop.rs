@@ -229,3 +229,18 @@ fn evaluation_matches_candle() {
         );
     }
 }
+
+#[test]
+fn nan_propagates_through_relu_as_in_pytorch() {
+    // torch.relu(nan) is nan: a NaN weight must show up in the loss (and so be reported as
+    // a divergence by `train`), not be hidden by the ReLU turning it into 0.
+    let (mut m, x, y, batch) = net(Activation::Relu, 2);
+    if let Layer::Linear { weight, .. } = &mut m.layers[0] {
+        weight[0] = f32::NAN;
+    }
+    let loss = DenseNet::new(&m)
+        .unwrap()
+        .loss_and_grads(&x, &y, batch)
+        .unwrap();
+    assert!(loss.is_nan(), "{loss}");
+}

@@ -71,6 +71,30 @@ fn saved_file_loads_back_bit_exactly() {
         meta["modules"],
         "Linear(784, 32), ReLU, Linear(32, 16), ReLU, Linear(16, 10)"
     );
+    // sorted header: the same model gives the same bytes every time (the metadata map's
+    // iteration order would otherwise vary between runs)
+    assert_eq!(m.to_safetensors().unwrap(), bytes);
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+    assert!(header.find("\"format\"").unwrap() < header.find("\"modules\"").unwrap());
+}
+
+#[test]
+fn non_finite_weights_are_rejected() {
+    let mut m = model(&[784, 32, 16, 10], 4);
+    if let Layer::Linear { weight, .. } = &mut m.layers[2] {
+        weight[5] = f32::NAN;
+        weight[6] = f32::INFINITY;
+    }
+    let bytes = m.to_safetensors().unwrap();
+    let mut back = model(&[784, 32, 16, 10], 99);
+    let before = bits(&back);
+    let e = back
+        .load_safetensors(&bytes, std::path::Path::new("nan.safetensors"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("'2.weight' has 2 non-finite values"), "{e}");
+    assert_eq!(bits(&back), before, "nothing changed on error");
 }
 
 #[test]

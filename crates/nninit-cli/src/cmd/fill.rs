@@ -190,7 +190,8 @@ pub fn run(a: &FillArgs) -> Result<()> {
             }
             let bytes = safetensors::tensor::serialize([("weight", view)], Some(meta))
                 .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
-            write_atomic(p, &bytes)?;
+            // sorted header keys: the same fill gives the same bytes on every run
+            write_atomic(p, &nninit_diag::weights::canonical_safetensors(bytes))?;
         }
     }
     Ok(())

@@ -35,7 +35,7 @@ pub struct LsuvReport {
 }
 
 pub fn run(a: &LsuvArgs) -> Result<()> {
-    crate::io::check_extension(&a.out, "--out", "safetensors", "a safetensors file")?;
+    crate::io::check_output_path(&a.out, "--out", "safetensors", "a safetensors file")?;
     let widths = widths_of(&a.arch, a.depth, a.width)?;
     let act: Activation = a.activation.parse()?;
     nninit_diag::lsuv::validate(a.tol, a.max_iter).context("--tol/--max-iter")?;

@@ -94,7 +94,7 @@ pub fn load_data(mnist: Option<&std::path::Path>, standardize: bool) -> Result<(
 
 pub fn run(a: &ProbeArgs) -> Result<()> {
     if let Some(path) = &a.plot {
-        crate::io::check_extension(path, "--plot", "svg", "an SVG chart")?;
+        crate::io::check_output_path(path, "--plot", "svg", "an SVG chart")?;
     }
     let report = probe(a)?;
     if let Some(path) = &a.plot {

@@ -150,7 +150,7 @@ pub fn load_train_test(mnist: Option<&Path>, standardize: bool) -> Result<(Mnist
 
 pub fn run(a: &TrainArgs) -> Result<()> {
     if let Some(path) = &a.plot {
-        crate::io::check_extension(path, "--plot", "svg", "an SVG chart")?;
+        crate::io::check_output_path(path, "--plot", "svg", "an SVG chart")?;
     }
     let report = train_all(a)?;
     if let Some(path) = &a.plot {
