@@ -142,6 +142,32 @@ fn bad_input_gets_one_clear_line() {
         "--out model.npy must end in .safetensors",
     );
     fails_with(
+        &[
+            "fill",
+            "--init",
+            "constant:1e39",
+            "--shape",
+            "3",
+            "--out",
+            "-",
+        ],
+        "overflows f32: 3 of 3 values are inf",
+    );
+    fails_with(
+        &[
+            "fill",
+            "--init",
+            "normal:70000",
+            "--shape",
+            "64",
+            "--dtype",
+            "f16",
+            "--out",
+            "-",
+        ],
+        "overflows f16",
+    );
+    fails_with(
         &["train", "--plot", "/nonexistent/dir/x.svg"],
         "directory /nonexistent/dir does not exist",
     );

@@ -61,6 +61,9 @@ fn error_cases() {
         expect_err(&Init::trunc_normal(0.0, 1.0, 3.0, -3.0), &[2, 2], 4),
         EmptyRange { .. }
     ));
+    // beyond ~38 std the window has no mass even in the tail-accurate f64 Φ
+    let e = expect_err(&Init::trunc_normal(0.0, 1.0, 40.0, 41.0), &[2, 2], 4).to_string();
+    assert!(e.contains("no probability mass"), "{e}");
     assert!(matches!(
         expect_err(
             &Init::Sparse {

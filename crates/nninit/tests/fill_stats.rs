@@ -197,3 +197,38 @@ fn half_types_round_the_f32_value() {
         }
     }
 }
+
+#[test]
+fn far_tail_windows_are_valid_and_stay_inside() {
+    // Φ(−10) ≈ 7.6e-24: representable, so [10, 10.0001] and [−10, −9] are real windows
+    // (an erf-based Φ would round both ends to 1 or 0 and call them empty).
+    for (a, b) in [(10.0, 10.0001), (-10.0, -9.0), (9.0, 10.0)] {
+        let s = Sampler::TruncNormal {
+            mean: 0.0,
+            std: 1.0,
+            a,
+            b,
+        };
+        let xs = to_f64(&draw::<f32>(&s, 8, 10_000));
+        let (fa, fb) = ((a as f32) as f64, (b as f32) as f64);
+        assert!(xs.iter().all(|&x| (fa..=fb).contains(&x)), "[{a}, {b}]");
+        // the density falls by e^{-10·Δ} across the window: most mass near the inner edge
+        let inner = if a > 0.0 { a } else { b };
+        let near = xs.iter().filter(|&&x| (x - inner).abs() < 0.2).count();
+        assert!(near as f64 > 0.8 * xs.len() as f64, "[{a}, {b}]: {near}");
+        let mut rs = nninit::RngStream(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1));
+        let init = nninit::Init::trunc_normal(0.0, 1.0, a, b);
+        let mut w = vec![0f32; 1000];
+        init.fill(
+            &mut w,
+            &nninit::Shape::new(&[1000]).unwrap(),
+            nninit::Layout::Torch,
+            &mut rs,
+        )
+        .unwrap();
+        assert!(
+            w.iter().all(|&x| (fa..=fb).contains(&(x as f64))),
+            "std stream [{a}, {b}]"
+        );
+    }
+}

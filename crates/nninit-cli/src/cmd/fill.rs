@@ -146,6 +146,14 @@ pub fn run(a: &FillArgs) -> Result<()> {
     let mut stream =
         super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?.with_threads(a.threads);
     let filled = fill_dtype(&init, &shape, layout, dtype, &mut stream)?;
+    if let Some(bad) = filled.values.iter().find(|v| !v.is_finite()) {
+        let n = filled.values.iter().filter(|v| !v.is_finite()).count();
+        bail!(
+            "--init {init} overflows {dtype}: {n} of {} values are {bad} (the parameters exceed \
+             the dtype's range); use smaller parameters or a wider --dtype. Nothing written.",
+            filled.values.len()
+        );
+    }
     match out {
         Out::Stdout => {
             let doc = FillJson {

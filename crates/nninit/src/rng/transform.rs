@@ -66,9 +66,19 @@ pub fn normal<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], mean:
     }
 }
 
-/// Standard normal CDF `Φ(x) = (1 + erf(x/√2)) / 2`.
+/// Standard normal CDF `Φ(x) = (1 + erf(x/√2)) / 2` (the formula of PyTorch's
+/// `trunc_normal_`; it underflows to 0 below about −8.3: see [`window_mass`]).
 pub fn std_normal_cdf(x: f64) -> f64 {
     0.5 * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
+}
+
+/// `Φ(zb) − Φ(za)`, the standard normal mass of `[za, zb]`, accurate in both tails: the
+/// window is mirrored to the lower half and `Φ(x) = erfc(−x/√2)/2` used there, so a window
+/// like `[10, 10.0001]` has its true mass (~7.7e-27) instead of `1 − 1 = 0`.
+pub fn window_mass(za: f64, zb: f64) -> f64 {
+    let (lo, hi) = if za + zb > 0.0 { (-zb, -za) } else { (za, zb) };
+    let phi = |x: f64| 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
+    phi(hi) - phi(lo)
 }
 
 /// `N(mean, std²)` conditioned on `[a, b]`, by exact rejection per element:
@@ -88,7 +98,7 @@ pub fn trunc_normal<R: RngCore + ?Sized, T: Element>(
 ) {
     crate::fill::simd::clear_upper_state();
     let (za, zb) = ((a - mean) / std, (b - mean) / std);
-    let mass = std_normal_cdf(zb) - std_normal_cdf(za);
+    let mass = window_mass(za, zb);
     let z_mode = 0f64.max(za).min(zb);
     for v in out.iter_mut() {
         let x = if mass > 0.3 {

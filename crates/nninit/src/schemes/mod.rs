@@ -440,11 +440,15 @@ impl Init {
                     });
                 }
                 let (za, zb) = ((a - mean) / std, (b - mean) / std);
-                let mass = crate::rng::transform::std_normal_cdf(zb)
-                    - crate::rng::transform::std_normal_cdf(za);
+                let mass = crate::rng::transform::window_mass(za, zb);
                 #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
                 if !(mass > 0.0) {
-                    return Err(InitError::EmptyRange { what: "trunc_normal (window has no probability mass in f64; move [a, b] closer to the mean)", a, b });
+                    return Err(InitError::Unsupported(format!(
+                        "trunc_normal window [{a}, {b}] (mean {mean}, std {std}) has no \
+                         probability mass in f64: it lies about {:.0} std from the mean; move \
+                         [a, b] closer",
+                        za.abs().min(zb.abs())
+                    )));
                 }
                 Ok(())
             }
