@@ -157,9 +157,11 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     // 256 quantiles of those moments give the same pooled statistics to well under 1e-3 at a
     // fraction of the cost (the full set made a 10,000-image probe 20x slower).
     let input_moments = quantiles(&nninit_diag::theory::row_second_moments(x, a.batch)?, 256);
-    let mut results = vec![];
     let t_probe = std::time::Instant::now();
-    for entry in &entries {
+    // One init per task: on 2+ cores the inits run side by side (each seeds its own stream,
+    // so the weights are those of a sequential run).
+    use rayon::prelude::*;
+    let probe_one = |entry: &super::train::Entry| -> Result<InitResult> {
         bar.set_message(entry.label());
         let mut stream = super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?;
         let model = super::train::build_model(entry, &widths, act, &mut stream, x, a.batch)?;
@@ -194,15 +196,19 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
             None
         };
         let advice = nninit_diag::advice::advise(&model, &layers, act, &input_moments)?;
-        results.push(InitResult {
+        bar.inc(1);
+        Ok(InitResult {
             init: entry.label(),
             layers,
             predicted_std,
             advice,
             grad,
-        });
-        bar.inc(1);
-    }
+        })
+    };
+    let results = entries
+        .par_iter()
+        .map(probe_one)
+        .collect::<Result<Vec<_>>>()?;
     bar.finish_and_clear();
     let probe_seconds = t_probe.elapsed().as_secs_f64();
 
