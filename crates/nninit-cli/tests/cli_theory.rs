@@ -215,3 +215,26 @@ fn tanh_saturation_advice() {
     let fix = adv[0]["suggested_init"].as_str().unwrap();
     assert!(fix.starts_with("variance_scaling:scale=2.53617"), "{fix}");
 }
+
+#[test]
+fn overflow_is_advised_as_exploding_not_vanishing() {
+    // ones at width 64: every ReLU layer multiplies the signal by ~64, f32 overflows to
+    // inf/NaN by layer ~20; that is an explosion, never "weights too small".
+    let v = json(&[
+        "probe", "--json", "--batch", "50", "--depth", "30", "--width", "64", "--init", "ones",
+    ]);
+    let layers = v["inits"][0]["layers"].as_array().unwrap();
+    assert!(
+        layers.iter().any(|l| !l["std"].is_f64()),
+        "expected a non-finite std (serialised as null) somewhere: {layers:?}"
+    );
+    let adv = v["inits"][0]["advice"].as_array().unwrap();
+    assert!(!adv.is_empty());
+    for a in adv {
+        assert_eq!(a["symptom"], "exploding", "{a:?}");
+    }
+    assert!(adv.iter().any(|a| a["cause"]
+        .as_str()
+        .unwrap()
+        .contains("overflows")));
+}

@@ -155,10 +155,17 @@ pub fn advise(
     let measured = |i: usize| stats[i].std;
     let span = WINDOW.min(hidden.len() - 1);
     // direction of every window: -1 vanishing, +1 exploding, 0 fine
+    let overflowed = |a: usize, b: usize| {
+        hidden[a..=b]
+            .iter()
+            .any(|&i| !measured(i).is_finite())
+    };
     let dirs: Vec<i8> = (0..hidden.len() - span)
         .map(|a| {
             let r = factor(&measured, a, a + span);
-            if r.is_nan() || r < 1.0 / FACTOR_THRESHOLD {
+            if overflowed(a, a + span) {
+                1 // inf/NaN: the signal overflowed
+            } else if r.is_nan() || r < 1.0 / FACTOR_THRESHOLD {
                 -1
             } else if r > FACTOR_THRESHOLD {
                 1
@@ -185,7 +192,15 @@ pub fn advise(
             .fold(0.0, f64::max);
         let all_zero = hidden[start..=end].iter().all(|&i| stats[i].std == 0.0);
         let relu_like = matches!(act, Activation::Relu | Activation::LeakyRelu(_));
-        let (symptom, cause) = if dirs[a] > 0 {
+        let (symptom, cause) = if dirs[a] > 0 && overflowed(start, end) {
+            (
+                Symptom::Exploding,
+                format!(
+                    "the signal overflows (std becomes inf/NaN): weights far too large for {act}, \
+                     each layer multiplies the signal's second moment by sigma_w^2*E[phi^2]/q > 1"
+                ),
+            )
+        } else if dirs[a] > 0 {
             (
                 Symptom::Exploding,
                 format!(
