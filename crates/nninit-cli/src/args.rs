@@ -14,20 +14,25 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Initialise an MLP several ways, push real MNIST through it, show per-layer statistics.
+    #[command(allow_negative_numbers = true)]
     Probe(ProbeArgs),
     /// Print the methods table (method, variance formula, best for), from the library's definitions.
     Table(TableArgs),
     /// Fill one tensor with a scheme and write it (.npy, .safetensors, or JSON to stdout).
+    #[command(allow_negative_numbers = true)]
     Fill(FillArgs),
     /// Gains per activation: PyTorch's calculate_gain beside the numeric (Gaussian-quadrature) ones.
     Gain(GainArgs),
     /// Mean-field theory for one activation: the critical line (edge of chaos) and fixed points.
+    #[command(allow_negative_numbers = true)]
     Theory(TheoryArgs),
     /// Measure fill throughput (GB/s of f32) against memset, and orthogonal init time.
     Bench(BenchArgs),
     /// Train the MLP on MNIST once per init (same data order) and compare loss and accuracy.
+    #[command(allow_negative_numbers = true)]
     Train(TrainArgs),
     /// LSUV-initialise the MLP on an MNIST batch and save it as PyTorch-named safetensors.
+    #[command(allow_negative_numbers = true)]
     Lsuv(LsuvArgs),
 }
 
@@ -254,7 +259,7 @@ pub struct FillArgs {
     #[arg(long)]
     pub init: String,
     /// Shape, comma separated, PyTorch layout (out, in, k...): e.g. 256,784.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub shape: String,
     /// Weight layout for the fans: torch (out, in, k...), torch_transpose, jax (k..., in, out).
     #[arg(long, default_value = "torch")]

@@ -167,6 +167,19 @@ fn bad_input_gets_one_clear_line() {
         ],
         "overflows f16",
     );
+    // negative numbers reach the validation (not clap's "unexpected argument '-1'")
+    fails_with(
+        &["train", "--lr", "-1"],
+        "learning rate must be finite and > 0, got -1",
+    );
+    fails_with(
+        &["fill", "--init", "normal", "--shape", "-1,2", "--out", "-"],
+        "--shape",
+    );
+    fails_with(
+        &["theory", "--sigma-b", "-0.5"],
+        "--sigma-b -0.5 must be finite and >= 0",
+    );
     fails_with(
         &["train", "--plot", "/nonexistent/dir/x.svg"],
         "directory /nonexistent/dir does not exist",

@@ -233,8 +233,7 @@ fn overflow_is_advised_as_exploding_not_vanishing() {
     for a in adv {
         assert_eq!(a["symptom"], "exploding", "{a:?}");
     }
-    assert!(adv.iter().any(|a| a["cause"]
-        .as_str()
-        .unwrap()
-        .contains("overflows")));
+    assert!(adv
+        .iter()
+        .any(|a| a["cause"].as_str().unwrap().contains("overflows")));
 }

@@ -155,11 +155,7 @@ pub fn advise(
     let measured = |i: usize| stats[i].std;
     let span = WINDOW.min(hidden.len() - 1);
     // direction of every window: -1 vanishing, +1 exploding, 0 fine
-    let overflowed = |a: usize, b: usize| {
-        hidden[a..=b]
-            .iter()
-            .any(|&i| !measured(i).is_finite())
-    };
+    let overflowed = |a: usize, b: usize| hidden[a..=b].iter().any(|&i| !measured(i).is_finite());
     let dirs: Vec<i8> = (0..hidden.len() - span)
         .map(|a| {
             let r = factor(&measured, a, a + span);

@@ -42,14 +42,35 @@ struct Param {
     v: Vec<f32>,
 }
 
+/// A vector of `n` copies of `x`, or an error instead of an abort when memory runs out.
+fn try_filled(n: usize, x: f32) -> Result<Vec<f32>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        DiagError::InvalidSpec(format!(
+            "not enough memory for the training state ({} MiB more)",
+            (n * 4) >> 20
+        ))
+    })?;
+    v.resize(n, x);
+    Ok(v)
+}
+
 impl Param {
-    fn new(value: &[f32]) -> Param {
-        Param {
-            value: value.to_vec(),
-            grad: vec![0.0; value.len()],
-            m: vec![],
-            v: vec![],
-        }
+    /// The parameter, its gradient buffer and (allocated here too, so that running out of
+    /// memory is an error up front) the optimiser's moment buffers `m` (`v` with Adam).
+    fn new(value: &[f32], adam: bool) -> Result<Param> {
+        let mut p = Param {
+            value: try_filled(value.len(), 0.0)?,
+            grad: try_filled(value.len(), 0.0)?,
+            m: try_filled(value.len(), 0.0)?,
+            v: if adam {
+                try_filled(value.len(), 0.0)?
+            } else {
+                vec![]
+            },
+        };
+        p.value.copy_from_slice(value);
+        Ok(p)
     }
 }
 
@@ -69,11 +90,28 @@ pub struct DenseNet {
 }
 
 impl DenseNet {
-    /// Copies `model`'s parameters.
+    /// Copies `model`'s parameters, with room for SGD's momentum buffers (use
+    /// [`DenseNet::for_optimizer`] for Adam's two).
     ///
     /// # Errors
-    /// [`DiagError::InvalidSpec`] for a model without a Linear layer.
+    /// [`DiagError::InvalidSpec`] for a model without a Linear layer, or when the memory for
+    /// the parameters, gradients and optimiser state cannot be allocated.
     pub fn new(model: &Sequential) -> Result<DenseNet> {
+        DenseNet::for_optimizer(
+            model,
+            &Optimizer::Sgd {
+                lr: 0.01,
+                momentum: 0.9,
+            },
+        )
+    }
+
+    /// As [`DenseNet::new`], with the optimiser state `opt` needs allocated up front.
+    ///
+    /// # Errors
+    /// As [`DenseNet::new`].
+    pub fn for_optimizer(model: &Sequential, opt: &Optimizer) -> Result<DenseNet> {
+        let adam = matches!(opt, Optimizer::Adam { .. });
         let in_features = model.in_features();
         if in_features == 0 {
             return Err(DiagError::InvalidSpec(
@@ -83,20 +121,22 @@ impl DenseNet {
         let layers: Vec<DLayer> = model
             .layers
             .iter()
-            .map(|l| match l {
-                Layer::Linear {
-                    in_features,
-                    out_features,
-                    weight,
-                    bias,
-                } => DLayer::Linear {
-                    fi: *in_features,
-                    fo: *out_features,
-                    params: [Param::new(weight), Param::new(bias)],
-                },
-                Layer::Act(a) => DLayer::Act(*a),
+            .map(|l| {
+                Ok(match l {
+                    Layer::Linear {
+                        in_features,
+                        out_features,
+                        weight,
+                        bias,
+                    } => DLayer::Linear {
+                        fi: *in_features,
+                        fo: *out_features,
+                        params: [Param::new(weight, adam)?, Param::new(bias, adam)?],
+                    },
+                    Layer::Act(a) => DLayer::Act(*a),
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(DenseNet {
             acts: vec![vec![]; layers.len() + 1],
             layers,
@@ -267,7 +307,7 @@ impl DenseNet {
                         let lr = lr as f32;
                         if momentum > 0.0 {
                             let mu = momentum as f32;
-                            if p.m.is_empty() {
+                            if step == 1 || p.m.len() != p.grad.len() {
                                 p.m.clone_from(&p.grad); // buf = g on the first step
                             } else {
                                 for (m, g) in p.m.iter_mut().zip(&p.grad) {
@@ -289,9 +329,12 @@ impl DenseNet {
                         beta2,
                         eps,
                     } => {
-                        if p.m.is_empty() {
-                            p.m = vec![0.0; p.grad.len()];
-                            p.v = vec![0.0; p.grad.len()];
+                        if step == 1 || p.m.len() != p.grad.len() || p.v.len() != p.grad.len() {
+                            // zero moments on the first step
+                            p.m.clear();
+                            p.m.resize(p.grad.len(), 0.0);
+                            p.v.clear();
+                            p.v.resize(p.grad.len(), 0.0);
                         }
                         let (b1, b2) = (beta1 as f32, beta2 as f32);
                         let (c1, c2) = ((1.0 - beta1) as f32, (1.0 - beta2) as f32);

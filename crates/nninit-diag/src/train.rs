@@ -696,7 +696,7 @@ pub fn train(
         )));
     }
     cfg.optimizer.validate()?;
-    let mut net = DenseNet::new(model)?;
+    let mut net = DenseNet::for_optimizer(model, &cfg.optimizer)?;
     let (initial_test_loss, initial_test_acc) = net.evaluate(test_set, 1000)?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(cfg.seed);
     let mut order: Vec<usize> = (0..train_set.n).collect();

@@ -59,8 +59,8 @@ fn time(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
 }
 
 pub fn run(a: &BenchArgs) -> Result<()> {
-    if a.size == 0 || a.runs == 0 {
-        bail!("--size and --runs must be >= 1");
+    if a.size == 0 || a.runs == 0 || a.ortho_runs == 0 {
+        bail!("--size, --runs and --ortho-runs must be >= 1 (--ortho 0 skips the orthogonal case)");
     }
     if a.ortho > 32768 {
         bail!(
@@ -148,7 +148,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         let mut w = vec![0f32; shape.numel()];
         let init = Init::Orthogonal { gain: 1.0 };
         let mut err = None;
-        let (t, _) = time(a.ortho_runs.max(1), || {
+        let (t, _) = time(a.ortho_runs, || {
             let mut s = Philox::new(0).with_par(Par::all());
             if let Err(e) = init.fill(&mut w, &shape, Layout::Torch, &mut s) {
                 err = Some(e);

@@ -32,9 +32,15 @@ pub fn report(a: &TheoryArgs) -> Result<TheoryReport> {
             None => none.push(b2),
         }
     }
+    if !a.sigma_b.is_finite() || a.sigma_b < 0.0 {
+        bail!(
+            "--sigma-b {} must be finite and >= 0 (it is a std)",
+            a.sigma_b
+        );
+    }
     let fp = match a.sigma_w {
         Some(w) => {
-            if !w.is_finite() || w < 0.0 || !a.sigma_b.is_finite() || a.sigma_b < 0.0 {
+            if !w.is_finite() || w < 0.0 {
                 bail!(
                     "--sigma-w {w} and --sigma-b {} must be finite and >= 0 (they are stds)",
                     a.sigma_b

@@ -115,9 +115,8 @@ pub fn build_model<S: nninit::Stream>(
         Entry::Init(init) => {
             model.apply_with_data(init, stream, x, batch)?;
         }
-        Entry::File(p) => model
-            .load_safetensors_file(p)
-            .with_context(|| format!("--weights {}", p.display()))?,
+        // the error names the file already
+        Entry::File(p) => model.load_safetensors_file(p)?,
     }
     Ok(model)
 }

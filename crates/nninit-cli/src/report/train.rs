@@ -122,15 +122,19 @@ pub fn train_text(r: &TrainReport) -> String {
                 },
                 last.map(|s| pct(s.test_acc)).unwrap_or_else(|| "-".into()),
                 last.map(|s| num(s.test_loss)).unwrap_or_else(|| "-".into()),
-                format!(
-                    "{:.2}",
-                    i.history
-                        .epochs
-                        .iter()
-                        .map(|s| s.train_seconds)
-                        .sum::<f64>()
-                        / i.history.epochs.len().max(1) as f64
-                ),
+                if i.history.epochs.is_empty() {
+                    "-".into() // diverged in the first epoch
+                } else {
+                    format!(
+                        "{:.2}",
+                        i.history
+                            .epochs
+                            .iter()
+                            .map(|s| s.train_seconds)
+                            .sum::<f64>()
+                            / i.history.epochs.len() as f64
+                    )
+                },
             ]
         })
         .collect();
