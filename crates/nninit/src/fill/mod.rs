@@ -49,6 +49,7 @@ mod math;
 mod parallel;
 mod scalar;
 pub(crate) mod simd;
+pub use simd::clear_upper_state;
 
 use crate::element::{DType, Element};
 use crate::error::{InitError, Result};

@@ -72,12 +72,15 @@ impl Isa {
     }
 }
 
-/// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX.
+/// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX; a
+/// no-op elsewhere.
 ///
 /// Code compiled for the baseline target (SSE) that runs while another library's AVX or
 /// AVX-512 code (a BLAS kernel, say) has left the upper halves "dirty" pays a penalty on
-/// every SSE instruction; on some CPUs and hypervisors it made scalar fills 30-500x slower.
-/// The scalar entry points call this first. A few cycles; no effect on results.
+/// every SSE instruction and every SSE↔AVX switch (e.g. a call into libm); on some CPUs and
+/// hypervisors it made scalar fills 30-500x slower and libm-heavy loops 5x slower. nninit's
+/// scalar fill entry points call this first; call it yourself after a foreign AVX kernel
+/// whose output your scalar code then processes. A few cycles; no effect on results.
 #[inline]
 pub fn clear_upper_state() {
     #[cfg(target_arch = "x86_64")]
