@@ -1,13 +1,13 @@
 //! Hand-written backpropagation through a [`Sequential`] MLP: the training hot path.
 //!
-//! [`train`](crate::train()) steps through a [`DenseNet`] rather than candle's autodiff: the
+//! [`train`](crate::train::train) steps through a [`DenseNet`] rather than candle's autodiff: the
 //! model is only Linear layers and elementwise activations, so the forward pass, the mean
 //! cross-entropy, its gradient and the SGD/Adam updates are a handful of loops and three
 //! matrix products per Linear layer (faer), run in place on buffers allocated once. Candle's
 //! graph builds, per step, a tensor and a zero-initialised gradient for every node; on a
 //! 64-image batch of the 784-256-128-10 MLP that bookkeeping cost more than the products.
 //!
-//! The maths is the same as [`crate::Trainable`] (candle autodiff, which `probe --grad` and
+//! The maths is the same as [`crate::train::Trainable`] (candle autodiff, which `probe --grad` and
 //! the finite-difference test use) and is tested against it: gradients agree to f32
 //! rounding, and a few optimiser steps give the same parameters (`tests/backprop.rs`).
 //!
