@@ -343,6 +343,28 @@ impl Sequential {
                 x.len()
             )));
         }
+        // The tensor engine aborts the process when an allocation fails: check up front that
+        // the copies this pass makes (every weight, every layer output, the input) fit.
+        let floats = self.layers.iter().fold(x.len(), |n, l| {
+            n.saturating_add(match l {
+                Layer::Linear {
+                    out_features,
+                    weight,
+                    bias,
+                    ..
+                // the output, and the activation's output after it
+                } => (weight.len() + bias.len())
+                    .saturating_add(batch.saturating_mul(*out_features).saturating_mul(2)),
+                Layer::Act(_) => 0,
+            })
+        });
+        Vec::<f32>::new().try_reserve_exact(floats).map_err(|_| {
+            DiagError::InvalidSpec(format!(
+                "not enough memory for the forward pass ({} MiB): use a smaller --batch or \
+                 smaller layers",
+                floats.saturating_mul(4) >> 20
+            ))
+        })?;
         let dev = Device::Cpu;
         let mut h = Tensor::from_slice(x, (batch, fin), &dev)?;
         let mut outs = Vec::with_capacity(self.layers.len());
