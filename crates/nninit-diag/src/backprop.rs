@@ -17,7 +17,7 @@
 use crate::activation::Activation;
 use crate::data::Mnist;
 use crate::error::{DiagError, Result};
-use crate::model::{Layer, Sequential};
+use crate::model::{try_zeros, Layer, Sequential};
 use crate::train::{matmul_into, Optimizer};
 
 /// One module with its parameters, gradients and optimiser state.
@@ -42,32 +42,17 @@ struct Param {
     v: Vec<f32>,
 }
 
-/// A vector of `n` copies of `x`, or an error instead of an abort when memory runs out.
-fn try_filled(n: usize, x: f32) -> Result<Vec<f32>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| {
-        DiagError::InvalidSpec(format!(
-            "not enough memory for the training state ({} MiB more)",
-            (n * 4) >> 20
-        ))
-    })?;
-    v.resize(n, x);
-    Ok(v)
-}
-
 impl Param {
     /// The parameter, its gradient buffer and (allocated here too, so that running out of
     /// memory is an error up front) the optimiser's moment buffers `m` (`v` with Adam).
     fn new(value: &[f32], adam: bool) -> Result<Param> {
+        let n = value.len();
+        let what = "the training state";
         let mut p = Param {
-            value: try_filled(value.len(), 0.0)?,
-            grad: try_filled(value.len(), 0.0)?,
-            m: try_filled(value.len(), 0.0)?,
-            v: if adam {
-                try_filled(value.len(), 0.0)?
-            } else {
-                vec![]
-            },
+            value: try_zeros(n, what)?,
+            grad: try_zeros(n, what)?,
+            m: try_zeros(n, what)?,
+            v: if adam { try_zeros(n, what)? } else { vec![] },
         };
         p.value.copy_from_slice(value);
         Ok(p)

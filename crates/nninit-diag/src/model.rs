@@ -193,14 +193,7 @@ impl Sequential {
                         "layer {fi}x{fo} is too large: at most {MAX_LAYER_WEIGHTS} weights (4 GiB of f32) per layer"
                     ))
                 })?;
-            let mut weight = Vec::new();
-            weight.try_reserve_exact(n).map_err(|_| {
-                DiagError::InvalidSpec(format!(
-                    "not enough memory for a {fi}x{fo} layer ({} MiB)",
-                    (n * 4) >> 20
-                ))
-            })?;
-            weight.resize(n, 0.0);
+            let weight = try_zeros(n, &format!("a {fi}x{fo} layer"))?;
             layers.push(Layer::Linear {
                 in_features: fi,
                 out_features: fo,
@@ -438,4 +431,18 @@ fn softplus(x: &Tensor) -> candle_core::Result<Tensor> {
 /// `x` for x > 0, `alpha·(e^x − 1)` otherwise, via `relu(x) + alpha·(exp(min(x,0)) − 1)`.
 fn elu(x: &Tensor, alpha: f64) -> candle_core::Result<Tensor> {
     x.relu()? + x.minimum(0.0)?.exp()?.affine(alpha, -alpha)?
+}
+
+/// `n` zeros, or [`DiagError::InvalidSpec`] naming `what` (and its size) instead of the abort
+/// of an infallible allocation when memory runs out.
+pub(crate) fn try_zeros(n: usize, what: &str) -> Result<Vec<f32>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        DiagError::InvalidSpec(format!(
+            "not enough memory for {what} ({} MiB)",
+            n.saturating_mul(4) >> 20
+        ))
+    })?;
+    v.resize(n, 0.0);
+    Ok(v)
 }
