@@ -14,6 +14,38 @@ pub struct Series {
     pub color_index: usize,
 }
 
+/// Draws one measured series on `chart`: a solid line (with its legend entry) and a dot at
+/// every point.
+pub fn draw_solid_series<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    pts: &[(f64, f64)],
+    color: RGBAColor,
+    label: &str,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(LineSeries::new(
+            pts.to_vec(),
+            ShapeStyle::from(color).stroke_width(2),
+        ))
+        .map_err(|e| anyhow!("{e}"))?
+        .label(label)
+        .legend(move |(x, y)| {
+            PathElement::new(
+                vec![(x, y), (x + 20, y)],
+                ShapeStyle::from(color).stroke_width(2),
+            )
+        });
+    chart
+        .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok(())
+}
+
 /// Draws `series` on a log-y chart and returns the SVG text.
 pub fn log_chart_svg(
     title: &str,

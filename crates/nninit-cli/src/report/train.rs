@@ -217,22 +217,7 @@ pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
                 .map(|e| (e.epoch as f64, e.train_loss))
                 .filter(|(_, y)| y.is_finite() && *y > 0.0)
                 .collect();
-            chart
-                .draw_series(LineSeries::new(
-                    pts.clone(),
-                    ShapeStyle::from(color).stroke_width(2),
-                ))
-                .map_err(|e| anyhow!("{e}"))?
-                .label(i.init.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(
-                        vec![(x, y), (x + 20, y)],
-                        ShapeStyle::from(color).stroke_width(2),
-                    )
-                });
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                .map_err(|e| anyhow!("{e}"))?;
+            super::plot::draw_solid_series(&mut chart, &pts, color, &i.init)?;
         }
         chart
             .configure_series_labels()
@@ -279,22 +264,7 @@ pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
                     .iter()
                     .map(|e| (e.epoch as f64, 100.0 * e.test_acc)),
             );
-            chart
-                .draw_series(LineSeries::new(
-                    pts.clone(),
-                    ShapeStyle::from(color).stroke_width(2),
-                ))
-                .map_err(|e| anyhow!("{e}"))?
-                .label(i.init.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(
-                        vec![(x, y), (x + 20, y)],
-                        ShapeStyle::from(color).stroke_width(2),
-                    )
-                });
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                .map_err(|e| anyhow!("{e}"))?;
+            super::plot::draw_solid_series(&mut chart, &pts, color, &i.init)?;
         }
         chart
             .configure_series_labels()
