@@ -55,8 +55,9 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
+/// The MLP studied by probe, train and lsuv.
 #[derive(Debug, Args, Clone)]
-pub struct ProbeArgs {
+pub struct ModelArgs {
     /// Layer widths, input first: e.g. 784,256,128,10. Ignored when --depth is given.
     #[arg(long, default_value = "784,256,128,10")]
     pub arch: String,
@@ -69,6 +70,12 @@ pub struct ProbeArgs {
     /// Activation after every hidden Linear: relu, leaky_relu[:slope], tanh, sigmoid, gelu, gelu_tanh, silu, mish, elu[:alpha], selu, softplus, identity.
     #[arg(long, default_value = "relu")]
     pub activation: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Comma-free list of inits separated by ';' or given as repeated --init; entries are
     /// pytorch-default or an init string (kaiming_uniform, normal:0.02, xavier_uniform:gain=1.0, ...).
     #[arg(long = "init", value_name = "INIT")]
@@ -121,18 +128,8 @@ pub struct ProbeArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct TrainArgs {
-    /// Layer widths, input first: e.g. 784,256,128,10. Ignored when --depth is given.
-    #[arg(long, default_value = "784,256,128,10")]
-    pub arch: String,
-    /// Number of hidden layers of a deep MLP (784-W-...-W-10); use with --width.
-    #[arg(long)]
-    pub depth: Option<usize>,
-    /// Width of the hidden layers of a deep MLP (with --depth).
-    #[arg(long, default_value_t = 256)]
-    pub width: usize,
-    /// Activation after every hidden Linear (as probe).
-    #[arg(long, default_value = "relu")]
-    pub activation: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Inits to compare (list or repeated): pytorch-default, lsuv[:tol=..,max_iter=..] or an
     /// init string. Default: pytorch-default, kaiming_uniform, xavier_uniform, normal:0.01, zeros.
     #[arg(long = "init", value_name = "INIT")]
@@ -178,18 +175,8 @@ pub struct TrainArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct LsuvArgs {
-    /// Layer widths, input first: e.g. 784,256,128,10. Ignored when --depth is given.
-    #[arg(long, default_value = "784,256,128,10")]
-    pub arch: String,
-    /// Number of hidden layers of a deep MLP (784-W-...-W-10); use with --width.
-    #[arg(long)]
-    pub depth: Option<usize>,
-    /// Width of the hidden layers of a deep MLP (with --depth).
-    #[arg(long, default_value_t = 256)]
-    pub width: usize,
-    /// Activation after every hidden Linear (as probe).
-    #[arg(long, default_value = "relu")]
-    pub activation: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Seed of the orthogonal pre-init.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

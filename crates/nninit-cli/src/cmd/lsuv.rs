@@ -1,13 +1,12 @@
 //! `nninit lsuv`: LSUV-initialise the MLP on an MNIST batch and save it as safetensors.
 
-use super::train::widths_of;
 use crate::args::LsuvArgs;
 use crate::report::table::{num, render};
 use anyhow::{bail, Context, Result};
 use nninit::RngStream;
 use nninit_diag::data::{Mnist, Normalize, Split};
 use nninit_diag::lsuv::LsuvLayer;
-use nninit_diag::{Activation, Sequential};
+use nninit_diag::Sequential;
 use rand::SeedableRng;
 use serde::Serialize;
 
@@ -36,8 +35,7 @@ pub struct LsuvReport {
 
 pub fn run(a: &LsuvArgs) -> Result<()> {
     crate::io::check_output_path(&a.out, "--out", "safetensors", "a safetensors file")?;
-    let widths = widths_of(&a.arch, a.depth, a.width)?;
-    let act: Activation = a.activation.parse()?;
+    let (widths, act) = a.model.resolve()?;
     nninit_diag::lsuv::validate(a.tol, a.max_iter).context("--tol/--max-iter")?;
     if a.batch == 0 {
         bail!("--batch must be >= 1");

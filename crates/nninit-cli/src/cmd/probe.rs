@@ -1,6 +1,6 @@
 //! `nninit probe`: the classic initialisation experiment on real MNIST.
 
-use crate::args::ProbeArgs;
+use crate::args::{ModelArgs, ProbeArgs};
 use crate::report::{self, InitResult, LinearDefaultCheck, ProbeReport};
 use anyhow::{bail, Context, Result};
 use nninit::{Init, Layout, Shape, Stream};
@@ -59,6 +59,24 @@ fn quantiles(v: &[f64], k: usize) -> Vec<f64> {
         .collect()
 }
 
+impl ModelArgs {
+    /// The layer widths (`--depth`/`--width`, else `--arch`; the input must be MNIST's 784)
+    /// and the activation.
+    pub fn resolve(&self) -> Result<(Vec<usize>, Activation)> {
+        let widths = match self.depth {
+            Some(d) => Sequential::deep_widths(784, self.width, d, 10)?,
+            None => parse_arch(&self.arch)?,
+        };
+        if widths[0] != 784 {
+            bail!(
+                "invalid --arch: the first width must be 784 (MNIST images are 28x28), got {}",
+                widths[0]
+            );
+        }
+        Ok((widths, self.activation.parse()?))
+    }
+}
+
 /// Parses `--arch 784,256,128,10`.
 pub fn parse_arch(s: &str) -> Result<Vec<usize>> {
     let mut v = vec![];
@@ -114,17 +132,7 @@ pub fn run(a: &ProbeArgs) -> Result<()> {
 
 /// Runs the experiment and returns the report (no printing).
 pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
-    let widths = match a.depth {
-        Some(d) => Sequential::deep_widths(784, a.width, d, 10)?,
-        None => parse_arch(&a.arch)?,
-    };
-    if widths[0] != 784 {
-        bail!(
-            "invalid --arch: the first width must be 784 (MNIST images are 28x28), got {}",
-            widths[0]
-        );
-    }
-    let act: Activation = a.activation.parse()?;
+    let (widths, act) = a.model.resolve()?;
     let entries = super::train::entries(&a.inits, a.weights.as_deref(), &DEFAULT_INITS)?;
     if a.batch == 0 {
         bail!("--batch must be >= 1");

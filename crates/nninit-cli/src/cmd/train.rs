@@ -1,6 +1,6 @@
 //! `nninit train`: train the MLP once per init on MNIST, same data order, and compare.
 
-use super::probe::{parse_arch, split_init_list};
+use super::probe::split_init_list;
 use crate::args::TrainArgs;
 use crate::report::train::{InitTraining, TrainReport};
 use crate::report::{self};
@@ -85,21 +85,6 @@ pub fn entries(inits: &[String], weights: Option<&Path>, defaults: &[&str]) -> R
     Ok(out)
 }
 
-/// Layer widths from `--depth/--width` or `--arch`; the first must be 784.
-pub fn widths_of(arch: &str, depth: Option<usize>, width: usize) -> Result<Vec<usize>> {
-    let widths = match depth {
-        Some(d) => Sequential::deep_widths(784, width, d, 10)?,
-        None => parse_arch(arch)?,
-    };
-    if widths[0] != 784 {
-        bail!(
-            "invalid --arch: the first width must be 784 (MNIST images are 28x28), got {}",
-            widths[0]
-        );
-    }
-    Ok(widths)
-}
-
 /// A model of these widths with its parameters from `entry`: the init drawn from `stream`
 /// (freshly seeded by the caller; LSUV scaled on `x`, `batch` images), or the file loaded.
 pub fn build_model<S: nninit::Stream>(
@@ -169,8 +154,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
 
 /// Trains every entry and returns the report (no printing).
 pub fn train_all(a: &TrainArgs) -> Result<TrainReport> {
-    let widths = widths_of(&a.arch, a.depth, a.width)?;
-    let act: Activation = a.activation.parse()?;
+    let (widths, act) = a.model.resolve()?;
     let entries = entries(&a.inits, a.weights.as_deref(), &DEFAULT_TRAIN_INITS)?;
     let optimizer = match a.optim.as_str() {
         "adam" => Optimizer::adam(a.lr.unwrap_or(1e-3)),
