@@ -74,6 +74,16 @@ pub trait Element: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static {
     fn from_f32(x: f32) -> Self;
     /// Exact widening to `f64`.
     fn to_f64(self) -> f64;
+    /// The slice itself when `Self` is `f32` (lets f32 work happen in place), else `None`.
+    fn as_f32_slice_mut(s: &mut [Self]) -> Option<&mut [f32]> {
+        let _ = s;
+        None
+    }
+    /// The slice itself when `Self` is `f64`, else `None`.
+    fn as_f64_slice_mut(s: &mut [Self]) -> Option<&mut [f64]> {
+        let _ = s;
+        None
+    }
 }
 
 impl Element for f32 {
@@ -89,6 +99,9 @@ impl Element for f32 {
     fn to_f64(self) -> f64 {
         self as f64
     }
+    fn as_f32_slice_mut(s: &mut [Self]) -> Option<&mut [f32]> {
+        Some(s)
+    }
 }
 
 impl Element for f64 {
@@ -103,6 +116,9 @@ impl Element for f64 {
     }
     fn to_f64(self) -> f64 {
         self
+    }
+    fn as_f64_slice_mut(s: &mut [Self]) -> Option<&mut [f64]> {
+        Some(s)
     }
 }
 

@@ -320,3 +320,114 @@ fn constants() {
         .iter()
         .all(|&x| x == 0.25));
 }
+
+/// Stewart's method keeps QR's first column: the first `max(rows, cols)` draws, normalised
+/// (row 0 of a wide or square output, column 0 of a tall one), times gain.
+#[test]
+fn orthogonal_first_vector_is_the_normalised_first_draws() {
+    use nninit::Stream;
+    for dims in [[5usize, 8], [8, 8], [8, 5]] {
+        let (rows, cols) = (dims[0], dims[1]);
+        let m = rows.max(cols);
+        let gain = 1.5;
+        let w = fill_f64(&Init::Orthogonal { gain }, &dims, Layout::Torch, 11);
+        let mut g = vec![0f64; rows * cols];
+        stream(11).normal(&mut g, 0.0, 1.0);
+        let norm = g[..m].iter().map(|x| x * x).sum::<f64>().sqrt();
+        for (i, gi) in g[..m].iter().enumerate() {
+            let got = if rows > cols { w[i * cols] } else { w[i] };
+            let want = gain * gi / norm;
+            assert!(
+                (got - want).abs() < 1e-13,
+                "{dims:?} element {i}: {got} vs {want}"
+            );
+        }
+    }
+}
+
+/// Haar moments. For the first `n` columns of a Haar-random `m × m` orthogonal matrix
+/// (`n = min(rows, cols)`, `m = max`): the partial trace `X = Σ_{k<n} Q_kk` has mean 0 and
+/// variance `n/m` (diagonal entries are uncorrelated, each of variance `1/m`), and the last
+/// diagonal entry `Q_{n-1,n-1}` has `E[Q²] = 1/m`, `E[Q⁴] = 3/(m(m+2))`. A wrong sign rule
+/// shifts the mean of X by about `sqrt(n)`; a wrong reflector order changes the last entry's
+/// moments. 6-sigma bands over 4000 draws (`X²`'s variance taken as Gaussian's, `2 (n/m)²`).
+#[test]
+fn orthogonal_is_haar_distributed() {
+    let draws = 4000usize;
+    for dims in [[6usize, 6], [9, 4], [4, 9]] {
+        let (rows, cols) = (dims[0], dims[1]);
+        let (m, n) = (rows.max(cols) as f64, rows.min(cols));
+        let (mut sx, mut sx2, mut sq2) = (0.0, 0.0, 0.0);
+        for seed in 0..draws as u64 {
+            let w = fill_f64(
+                &Init::Orthogonal { gain: 1.0 },
+                &dims,
+                Layout::Torch,
+                1000 + seed,
+            );
+            let x: f64 = (0..n).map(|k| w[k * cols + k]).sum();
+            let last = w[(n - 1) * cols + (n - 1)];
+            sx += x;
+            sx2 += x * x;
+            sq2 += last * last;
+        }
+        let d = draws as f64;
+        let var_x = n as f64 / m;
+        let mean_x = sx / d;
+        assert!(
+            mean_x.abs() < Z * (var_x / d).sqrt(),
+            "{dims:?}: E[X] = {mean_x}"
+        );
+        let ex2 = sx2 / d;
+        let band = Z * (2.0 * var_x * var_x / d).sqrt();
+        assert!(
+            (ex2 - var_x).abs() < band,
+            "{dims:?}: E[X²] = {ex2}, want {var_x} ± {band}"
+        );
+        let eq2 = sq2 / d;
+        let var_q2 = 3.0 / (m * (m + 2.0)) - 1.0 / (m * m);
+        let band = Z * (var_q2 / d).sqrt();
+        assert!(
+            (eq2 - 1.0 / m).abs() < band,
+            "{dims:?}: E[Q²] = {eq2}, want {} ± {band}",
+            1.0 / m
+        );
+    }
+}
+
+/// Large enough for faer's blocked and threaded paths: f32 orthogonality (rounding of the f32
+/// reflectors, about sqrt(n) · 2⁻²⁴ per entry; 1e-5 is a ~20x margin) and bit-identical
+/// results whatever the rayon pool size.
+#[test]
+fn orthogonal_f32_blocked_is_orthogonal_and_thread_invariant() {
+    let dims = [300usize, 200];
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                let shape = Shape::new(&dims).unwrap();
+                let mut w = vec![0f32; shape.numel()];
+                Init::Orthogonal { gain: 1.0 }
+                    .fill(&mut w, &shape, Layout::Torch, &mut stream(5))
+                    .unwrap();
+                w
+            })
+    };
+    let w1 = run(1);
+    for t in [2, 3, 7] {
+        assert!(run(t) == w1, "orthogonal differs with {t} threads");
+    }
+    let (rows, cols) = (dims[0], dims[1]);
+    let mut worst = 0f64;
+    for a in 0..cols {
+        for b in 0..cols {
+            let dot: f64 = (0..rows)
+                .map(|i| w1[i * cols + a] as f64 * w1[i * cols + b] as f64)
+                .sum();
+            worst = worst.max((dot - if a == b { 1.0 } else { 0.0 }).abs());
+        }
+    }
+    assert!(worst < 1e-5, "max |QᵀQ − I| = {worst}");
+}

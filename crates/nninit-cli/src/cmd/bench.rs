@@ -64,7 +64,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     }
     if a.ortho > 32768 {
         bail!(
-            "--ortho {} is too large: at most 32768 (the QR needs several copies of n² f64)",
+            "--ortho {} is too large: at most 32768 (the init needs two copies of n² f32)",
             a.ortho
         );
     }
@@ -140,9 +140,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let orthogonal = if a.ortho > 0 {
         let on = a.ortho;
         if on > 32768 {
-            bail!(
-                "--ortho {on} is too large: at most 32768 (the QR needs several copies of n² f64)"
-            );
+            bail!("--ortho {on} is too large: at most 32768 (the init needs two copies of n² f32)");
         }
         let shape = Shape::new(&[on, on])?;
         let mut w = vec![0f32; shape.numel()];

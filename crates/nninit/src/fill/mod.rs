@@ -372,7 +372,7 @@ impl Init {
     /// scheme: xavier, kaiming, variance_scaling, lecun/glorot/he) compute only the shard.
     /// Structured schemes (orthogonal, sparse, eye, dirac) are not element-wise: this
     /// materialises the whole tensor (memory `numel` elements, time of a whole fill
-    /// including orthogonal's QR) and copies the shard out; every rank gets the same
+    /// including orthogonal's factorisation) and copies the shard out; every rank gets the same
     /// consistent slices.
     ///
     /// # Errors

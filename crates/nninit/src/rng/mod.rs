@@ -44,6 +44,13 @@ pub trait Stream {
     fn trunc_normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64, a: f64, b: f64);
     /// A uniformly random permutation of `0..n` (used by `sparse`).
     fn randperm(&mut self, n: usize) -> Vec<usize>;
+    /// Whether structured schemes must reproduce PyTorch's algorithm on this stream's draws
+    /// (true for [`TorchGenerator`]): `orthogonal` then takes the QR of the Gaussian matrix as
+    /// `torch.nn.init.orthogonal_` does, instead of Stewart's equivalent-in-distribution method
+    /// (half the flops). Default `false`.
+    fn mirrors_torch(&self) -> bool {
+        false
+    }
 }
 
 impl<S: Stream + ?Sized> Stream for &mut S {
@@ -58,6 +65,9 @@ impl<S: Stream + ?Sized> Stream for &mut S {
     }
     fn randperm(&mut self, n: usize) -> Vec<usize> {
         (**self).randperm(n)
+    }
+    fn mirrors_torch(&self) -> bool {
+        (**self).mirrors_torch()
     }
 }
 

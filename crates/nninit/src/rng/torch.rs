@@ -244,6 +244,10 @@ impl Stream for TorchGenerator {
     fn randperm(&mut self, n: usize) -> Vec<usize> {
         torch_kernels::randperm(self, n)
     }
+    /// `true`: `orthogonal` reproduces PyTorch's QR-based algorithm.
+    fn mirrors_torch(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

@@ -164,8 +164,12 @@ pub enum Init {
         /// Which distribution.
         distribution: Dist,
     },
-    /// Saxe et al. (2014): a (semi-)orthogonal matrix from the QR of a Gaussian matrix, times
-    /// `gain`; tensors of rank > 2 are flattened to `(shape[0], numel/shape[0])`.
+    /// Saxe et al. (2014): a Haar-random (semi-)orthogonal matrix, times `gain`; tensors of
+    /// rank > 2 are flattened to `(shape[0], numel/shape[0])`. On a
+    /// [`TorchGenerator`](crate::TorchGenerator) it is PyTorch's algorithm (sign-corrected QR of
+    /// the Gaussian draws); on other streams Stewart's (1980) product of Householder reflectors
+    /// built from the same draws: the same distribution, half the flops. Values depend on the
+    /// CPU's SIMD level (faer's kernels) but not on the number of threads.
     Orthogonal {
         /// Gain (dimensionless).
         gain: f64,

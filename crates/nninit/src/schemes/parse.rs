@@ -494,7 +494,7 @@ impl Init {
                 "jax.nn.initializers.variance_scaling",
             ),
             Init::Orthogonal { gain } => (
-                "orthogonal (QR of a Gaussian matrix) × gain".into(),
+                "Haar orthogonal (sign-corrected QR of a Gaussian matrix) × gain".into(),
                 ratio(gain * gain, "max(fan_in, fan_out)"),
                 "deep linear/tanh nets, RNNs (dynamical isometry)",
                 "Saxe et al. 2014; torch.nn.init.orthogonal_",
