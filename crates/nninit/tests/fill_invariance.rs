@@ -32,11 +32,18 @@ fn samplers() -> Vec<Sampler> {
             a: -2.0,
             b: 2.0,
         },
-        // f32 path with Giles' tail branch (p from 0.00135 to 0.84)
+        // f32 table path, asymmetric (p from 0.00135 to 0.84)
         Sampler::TruncNormal {
             mean: 0.0,
             std: 1.0,
             a: -3.0,
+            b: 1.0,
+        },
+        // f32 path beyond the table, Giles' erfinv with its tail branch (p from 2.9e-7)
+        Sampler::TruncNormal {
+            mean: 0.0,
+            std: 1.0,
+            a: -5.0,
             b: 1.0,
         },
         // window entirely in the upper tail (mirrored internally), reaching r > 5 in AS241

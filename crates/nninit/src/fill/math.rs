@@ -269,11 +269,188 @@ pub(crate) fn sincos_turn24_f32(j: u32) -> (f32, f32) {
     (sn, cn)
 }
 
-/// Smallest `min(p, 1 − p)` for which `w = −ln(4p(1−p)) ≤ 5`, the central branch of
-/// [`ndtri_f32`]: `(1 − √(1 − e⁻⁵))/2 ≈ 0.00169`.
-pub(crate) fn ndtri_f32_central_min_p() -> f64 {
-    0.5 * (1.0 - (1.0 - (-5.0f64).exp()).sqrt())
+/// Smallest `p` for [`ndtri_table_f32`]: `2⁻¹⁷` (`Φ⁻¹ ≈ −4.33`).
+pub(crate) const NDTRI_TABLE_MIN_P: f64 = 1.0 / 131_072.0;
+
+/// Coefficients of [`ndtri_table_f32`]: row `j` holds the coefficient of `tʲ`, column
+/// `e & 15` the octave `p ∈ [2^(e−127), 2^(e−126))` (`e` = biased f32 exponent, 110..=125).
+/// Made by `scripts/fit_ndtri_octaves.py` (least squares on Chebyshev nodes against mpmath's
+/// erfinv; worst relative error of these f32 coefficients 8.6e-8).
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
+pub(crate) const NDTRI_OCTAVES: [[f32; 16]; 8] = [
+    [
+        3.91231107711792,
+        3.7419376373291016,
+        3.564613103866577,
+        3.3796212673187256,
+        3.1862268447875977,
+        2.983762264251709,
+        2.771789789199829,
+        2.550389528274536,
+        2.3206162452697754,
+        2.085170269012451,
+        1.8493127822875977,
+        1.6221672296524048,
+        1.4194344282150269,
+        1.27455735206604,
+        4.234772682189941,
+        4.076393127441406,
+    ],
+    [
+        -0.1607387661933899,
+        -0.1670963168144226,
+        -0.17411911487579346,
+        -0.18184900283813477,
+        -0.19027234613895416,
+        -0.19926175475120544,
+        -0.20848111808300018,
+        -0.21724426746368408,
+        -0.22432757914066315,
+        -0.22775064408779144,
+        -0.2245151698589325,
+        -0.21001921594142914,
+        -0.17528128623962402,
+        -0.08804880082607269,
+        -0.14975811541080475,
+        -0.15498237311840057,
+    ],
+    [
+        0.050677258521318436,
+        0.05249118059873581,
+        0.05449950322508812,
+        0.05673326924443245,
+        0.059226155281066895,
+        0.062009844928979874,
+        0.065102718770504,
+        0.06848614662885666,
+        0.07206165045499802,
+        0.07558944821357727,
+        0.0786464661359787,
+        0.08079157024621964,
+        0.0829647034406662,
+        0.10091310739517212,
+        0.047528889030218124,
+        0.04903076961636543,
+    ],
+    [
+        -0.021973252296447754,
+        -0.022721771150827408,
+        -0.023547375574707985,
+        -0.024462677538394928,
+        -0.0254823025316,
+        -0.02662230283021927,
+        -0.027898063883185387,
+        -0.02931887097656727,
+        -0.03087575174868107,
+        -0.03251750022172928,
+        -0.03410976380109787,
+        -0.03536800667643547,
+        -0.0355793796479702,
+        -0.028041735291481018,
+        -0.020666711032390594,
+        -0.02129119075834751,
+    ],
+    [
+        0.010716442950069904,
+        0.011070490814745426,
+        0.011460010893642902,
+        0.011890769936144352,
+        0.012369577772915363,
+        0.012904219329357147,
+        0.0135029386729002,
+        0.014172868803143501,
+        0.014916128478944302,
+        0.015721384435892105,
+        0.0165480375289917,
+        0.017303697764873505,
+        0.017861269414424896,
+        0.020115170627832413,
+        0.010096273384988308,
+        0.010393043980002403,
+    ],
+    [
+        -0.005623215343803167,
+        -0.005804864689707756,
+        -0.006004338152706623,
+        -0.006224505603313446,
+        -0.006468781270086765,
+        -0.006741139572113752,
+        -0.007045971229672432,
+        -0.007387543562799692,
+        -0.007768551353365183,
+        -0.008186773397028446,
+        -0.00862827617675066,
+        -0.009055708535015583,
+        -0.009388289414346218,
+        -0.008784657344222069,
+        -0.0053042140789330006,
+        -0.005456996615976095,
+    ],
+    [
+        0.0037271000910550356,
+        0.003844755468890071,
+        0.00397370895370841,
+        0.004115755204111338,
+        0.004273040685802698,
+        0.004448092542588711,
+        0.004643780644983053,
+        0.004863093141466379,
+        0.0051084719598293304,
+        0.005380185786634684,
+        0.005672829691320658,
+        0.00596878957003355,
+        0.00622942578047514,
+        0.006648622918874025,
+        0.0035199483390897512,
+        0.003619246883317828,
+    ],
+    [
+        -0.0021764931734651327,
+        -0.0022442126646637917,
+        -0.00231834570877254,
+        -0.002399901859462261,
+        -0.002490091137588024,
+        -0.002590345684438944,
+        -0.002702315105125308,
+        -0.002827772870659828,
+        -0.002968316897749901,
+        -0.0031246058642864227,
+        -0.003294648602604866,
+        -0.0034704480785876513,
+        -0.0036325198598206043,
+        -0.0036524503957480192,
+        -0.0020570699125528336,
+        -0.002114346483722329,
+    ],
+];
+
+/// `Φ⁻¹(p)` for `p ∈ [2⁻¹⁷, ½]` (and up to an ulp above ½) without a logarithm:
+/// `Φ⁻¹(p) = (2p − 1)·G(p)` with `G` smooth and positive, approximated on each octave of `p`
+/// by a degree-7 polynomial in `t = m − 1.5` (`p = 2ᵉ·m`, `m ∈ [1, 2)`) from
+/// [`NDTRI_OCTAVES`]. The octave index and `m` come straight from the bits of `p` (clamped
+/// below ½, so that `p = ½` uses the top octave's `G`; `2p − 1` uses the unclamped `p`).
+/// Relative error below 3e-7 (fit 8.6e-8, then f32 rounding of `2p − 1`, Horner and the
+/// product). The AVX-512 kernel evaluates the same steps with one `vpermps` per coefficient.
+#[inline(always)]
+pub(crate) fn ndtri_table_f32(p: f32) -> f32 {
+    let x = (p + p) - 1.0;
+    let bits = p.min(NDTRI_TABLE_TOP).to_bits();
+    let i = ((bits >> 23) & 15) as usize;
+    let t = f32::from_bits((bits & 0x007F_FFFF) | 0x3F80_0000) - 1.5;
+    let c = &NDTRI_OCTAVES;
+    let mut g = c[7][i];
+    g = g.mul_add(t, c[6][i]);
+    g = g.mul_add(t, c[5][i]);
+    g = g.mul_add(t, c[4][i]);
+    g = g.mul_add(t, c[3][i]);
+    g = g.mul_add(t, c[2][i]);
+    g = g.mul_add(t, c[1][i]);
+    g = g.mul_add(t, c[0][i]);
+    x * g
 }
+
+/// The largest f32 below ½ (`½ − 2⁻²⁵`).
+pub(crate) const NDTRI_TABLE_TOP: f32 = 0.499_999_97;
 
 /// Smallest `min(p, 1 − p)` for which [`ndtri_f32`] keeps its accuracy (the end of Giles'
 /// single-precision fit, `|2p − 1| = 1 − 2⁻²⁴·…`, `w = −ln(4p(1−p)) ≈ 16`).
@@ -284,11 +461,10 @@ pub(crate) const NDTRI_F32_MIN_P: f64 = 3e-8;
 /// with M. Giles' single-precision `erfinv` (*Approximating the erfinv function*, GPU
 /// Computing Gems Jade, 2011): `w = −ln q`; `erfinv(x) = x·P(w − 2.5)` for `w < 5`,
 /// `x·Q(√w − 3)` beyond, both evaluated, one selected. Valid for `min(p, 1−p) ≥`
-/// [`NDTRI_F32_MIN_P`]. With `TAIL = false` only `P` is evaluated (no square root): valid
-/// while `min(p, 1−p) ≥` [`ndtri_f32_central_min_p`] (`w ≤ 5`).
+/// [`NDTRI_F32_MIN_P`]. (Windows with `min(p, 1−p) ≥ 2⁻¹⁷` use [`ndtri_table_f32`].)
 #[inline(always)]
 #[allow(clippy::excessive_precision)] // Giles' published coefficients
-pub(crate) fn ndtri_f32<const TAIL: bool>(x: f32, q: f32) -> f32 {
+pub(crate) fn ndtri_f32(x: f32, q: f32) -> f32 {
     let w = -ln_f32(q);
     let t = w - 2.5;
     let mut p = 2.810_226_36e-08_f32;
@@ -300,9 +476,6 @@ pub(crate) fn ndtri_f32<const TAIL: bool>(x: f32, q: f32) -> f32 {
     p = p.mul_add(t, -0.004_177_681_64);
     p = p.mul_add(t, 0.246_640_727);
     p = p.mul_add(t, 1.501_409_41);
-    if !TAIL {
-        return std::f32::consts::SQRT_2 * (p * x);
-    }
     let u = w.sqrt() - 3.0;
     let mut q2 = -0.000_200_214_257_f32;
     q2 = q2.mul_add(u, 0.000_100_950_558);
@@ -449,15 +622,26 @@ mod tests {
         while p < 0.5 {
             for p in [p, 1.0 - p, 0.5 - p / 7.0] {
                 let (x, q) = ((2.0 * p - 1.0) as f32, (4.0 * p * (1.0 - p)) as f32);
-                let (a, b) = (f64::from(ndtri_f32::<true>(x, q)), ppnd16(p));
+                let (a, b) = (f64::from(ndtri_f32(x, q)), ppnd16(p));
                 worst_q = worst_q.max((a - b).abs() / b.abs().max(1e-3));
-                if p.min(1.0 - p) >= ndtri_f32_central_min_p() {
-                    assert_eq!(ndtri_f32::<false>(x, q), ndtri_f32::<true>(x, q), "p {p}");
-                }
             }
             p *= 1.01;
         }
-        eprintln!("ln_f32 {worst} ulp, sincos {worst_sc}, ndtri {worst_q}");
+        // ndtri_table_f32 against AS241 on its range, every octave, both ends, p = ½
+        let mut worst_t: f64 = 0.0;
+        let mut p = NDTRI_TABLE_MIN_P;
+        while p <= 0.5 {
+            let p32 = p as f32;
+            let (a, b) = (f64::from(ndtri_table_f32(p32)), ppnd16(f64::from(p32)));
+            worst_t = worst_t.max((a - b).abs() / b.abs().max(1e-3));
+            p *= 1.0 + 1.0 / 4096.0;
+        }
+        assert_eq!(ndtri_table_f32(0.5), 0.0);
+        eprintln!("ln_f32 {worst} ulp, sincos {worst_sc}, ndtri {worst_q}, table {worst_t}");
         assert!(worst_q < 4e-7, "ndtri_f32 worst relative error {worst_q}");
+        assert!(
+            worst_t < 3e-7,
+            "ndtri_table_f32 worst relative error {worst_t}"
+        );
     }
 }

@@ -275,7 +275,7 @@ impl Sampler {
                             ub: (1.0 - (pa + dp)) as f32,
                             sign: sign as f32,
                         },
-                        tail: pa.min(1.0 - (pa + dp)) < math::ndtri_f32_central_min_p(),
+                        table: pa.min(1.0 - (pa + dp)) >= math::NDTRI_TABLE_MIN_P,
                     };
                 }
                 Prep::Trunc {

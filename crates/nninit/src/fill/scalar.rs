@@ -4,7 +4,9 @@
 //! bodies of the vector kernels in [`super::simd`], which only batch them; the test-suite
 //! checks that every kernel equals [`element`] bit for bit.
 
-use super::math::{ln, ln_f32, ndtri_f32, ppnd16, sincos_turn24, sincos_turn24_f32};
+use super::math::{
+    ln, ln_f32, ndtri_f32, ndtri_table_f32, ppnd16, sincos_turn24, sincos_turn24_f32,
+};
 use crate::element::{DType, Element};
 use crate::rng::philox::StreamKey;
 
@@ -43,8 +45,9 @@ pub(crate) enum Prep {
     /// window's `p` stays [`super::math::NDTRI_F32_MIN_P`] away from 0 and 1.
     Trunc32 {
         t: Trunc32,
-        /// The window reaches `p` where `ndtri_f32` needs its tail branch.
-        tail: bool,
+        /// `Φ⁻¹` by [`ndtri_table_f32`] (the window's mirrored `p` stays in
+        /// `[`[`super::math::NDTRI_TABLE_MIN_P`]`, ½]`), else by [`ndtri_f32`].
+        table: bool,
     },
 }
 
@@ -156,14 +159,18 @@ pub(crate) fn box_muller_f32(w0: u32, w1: u32) -> (f32, f32) {
 
 /// Truncated normal in f32 from a 24-bit unit `u ∈ [0, 1)` (see [`Trunc32`]).
 #[inline(always)]
-pub(crate) fn trunc_f32<const TAIL: bool>(u: f32, t: &Trunc32) -> f32 {
+pub(crate) fn trunc_f32<const TABLE: bool>(u: f32, t: &Trunc32) -> f32 {
     let lower = u * t.d < t.c;
     let p_low = u.mul_add(t.d, t.pa);
     let p_up = (1.0 - u).mul_add(t.d, t.ub);
     let p = if lower { p_low } else { p_up };
-    let x = (p + p) - 1.0;
-    let q = (4.0 * p) * (1.0 - p);
-    let v = ndtri_f32::<TAIL>(x, q);
+    let v = if TABLE {
+        ndtri_table_f32(p)
+    } else {
+        let x = (p + p) - 1.0;
+        let q = (4.0 * p) * (1.0 - p);
+        ndtri_f32(x, q)
+    };
     let z = if lower { v } else { -v };
     let v = (t.sign * z).mul_add(t.std, t.mean);
     let v = if v < t.a { t.a } else { v };
@@ -224,9 +231,9 @@ pub(crate) fn element<T: Element>(prep: &Prep, key: &StreamKey, i: u64) -> T {
             let z = if i & 1 == 0 { c } else { s };
             T::from_f32(mean + std * z)
         }
-        Prep::Trunc32 { t, tail } => {
+        Prep::Trunc32 { t, table } => {
             let u = (key.block(i >> 2)[(i & 3) as usize] >> 8) as f32 * (1.0 / 16_777_216.0);
-            T::from_f32(if tail {
+            T::from_f32(if table {
                 trunc_f32::<true>(u, &t)
             } else {
                 trunc_f32::<false>(u, &t)
@@ -278,10 +285,13 @@ mod tests {
             (0.0, 1.0, 0.5, 2.5),
             (0.01, 0.02, -0.05, 0.01),
             (2.0, 0.5, 1.5, 4.0),
+            // beyond the table (p below 2⁻¹⁷): Giles' erfinv with its tail branch
+            (0.0, 1.0, -5.0, 1.0),
+            (0.0, 1.0, 4.5, 5.2),
         ];
         for (mean, std, a, b) in windows {
             let s = Sampler::TruncNormal { mean, std, a, b };
-            let Prep::Trunc32 { t, tail } = s.prepare::<f32>() else {
+            let Prep::Trunc32 { t, table } = s.prepare::<f32>() else {
                 panic!("window {a}..{b} should take the f32 path");
             };
             let Prep::Trunc { pa, dp, sign, .. } = s.prepare::<f64>() else {
@@ -290,7 +300,7 @@ mod tests {
             let mut worst: f64 = 0.0;
             for k in (0u32..(1 << 24)).step_by(4099).chain([0, 1, (1 << 24) - 1]) {
                 let u = k as f64 * TWO_M24;
-                let got = f64::from(if tail {
+                let got = f64::from(if table {
                     trunc_f32::<true>(u as f32, &t)
                 } else {
                     trunc_f32::<false>(u as f32, &t)

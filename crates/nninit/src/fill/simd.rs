@@ -13,7 +13,7 @@
 
 use super::scalar::{
     box_muller, box_muller_f32, from_f64, trunc, trunc_f32, uniform24, uniform53, unit53, Prep,
-    TWO_M24,
+    Trunc32, TWO_M24,
 };
 use crate::element::Element;
 use crate::rng::philox::{philox4x32_10, StreamKey};
@@ -111,6 +111,16 @@ fn words(key: &StreamKey, b0: u64, w: &mut [[u32; TB]; 4]) {
 trait Words {
     fn words(key: &StreamKey, b0: u64, w: &mut [[u32; TB]; 4]);
 
+    /// [`trunc_f32`] on the table path for one lane of a tile (`u` from each word's top 24
+    /// bits); the default is the scalar code, auto-vectorised.
+    #[inline(always)]
+    fn trunc_table(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
+        for (o, &x) in out.iter_mut().zip(w) {
+            let u = (x >> 8) as f32 * (1.0 / 16_777_216.0);
+            *o = trunc_f32::<true>(u, t);
+        }
+    }
+
     /// Copies a finished tile to its place in the output, bypassing the cache where the
     /// kernel can (non-temporal stores); the default is a plain copy.
     #[inline(always)]
@@ -146,6 +156,12 @@ impl Words for Avx512Words {
         unsafe { words_avx512(key, b0, w) }
     }
 
+    #[inline(always)]
+    fn trunc_table(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
+        // SAFETY: as in `words` (only the AVX-512 kernel instantiates this).
+        unsafe { trunc_table_avx512(w, t, out) }
+    }
+
     /// The 64-byte-aligned interior of `dst` with `vmovntdq` (no read-for-ownership of lines
     /// about to be overwritten), the ragged ends with plain stores. `span_avx512` issues the
     /// `sfence` that orders these stores before it returns.
@@ -171,6 +187,58 @@ impl Words for Avx512Words {
         }
         let tail = head + lines * per_line;
         dst[tail..n].copy_from_slice(&src[tail..n]);
+    }
+}
+
+/// [`trunc_f32`]`::<true>` (the table path) on 16 lanes at a time, step for step the scalar code
+/// (same roundings: exact products, fused multiply-adds, min/max with the scalar operand
+/// order) with each table lookup one `vpermps` on a register of 16 octave coefficients.
+/// Safety: as [`words_avx512`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn trunc_table_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
+    use super::math::{NDTRI_OCTAVES, NDTRI_TABLE_TOP};
+    use std::arch::x86_64::*;
+    let c: [__m512; 8] = std::array::from_fn(|j| _mm512_loadu_ps(NDTRI_OCTAVES[j].as_ptr()));
+    let d = _mm512_set1_ps(t.d);
+    let cc = _mm512_set1_ps(t.c);
+    let pa = _mm512_set1_ps(t.pa);
+    let ub = _mm512_set1_ps(t.ub);
+    let one = _mm512_set1_ps(1.0);
+    let top = _mm512_set1_ps(NDTRI_TABLE_TOP);
+    let half3 = _mm512_set1_ps(1.5);
+    let mant = _mm512_set1_epi32(0x007F_FFFF);
+    let expo = _mm512_set1_epi32(0x3F80_0000);
+    let scale = _mm512_set1_ps(1.0 / 16_777_216.0);
+    let sign = _mm512_set1_ps(t.sign);
+    let (std, mean) = (_mm512_set1_ps(t.std), _mm512_set1_ps(t.mean));
+    let (a, b) = (_mm512_set1_ps(t.a), _mm512_set1_ps(t.b));
+    for j in (0..TB).step_by(16) {
+        let wi = _mm512_loadu_si512(w[j..j + 16].as_ptr().cast());
+        let u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32::<8>(wi)), scale);
+        let lower = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_mul_ps(u, d), cc);
+        let p_low = _mm512_fmadd_ps(u, d, pa);
+        let p_up = _mm512_fmadd_ps(_mm512_sub_ps(one, u), d, ub);
+        let p = _mm512_mask_blend_ps(lower, p_up, p_low);
+        // ndtri_table_f32
+        let x = _mm512_sub_ps(_mm512_add_ps(p, p), one);
+        let bits = _mm512_castps_si512(_mm512_min_ps(top, p));
+        let i = _mm512_srli_epi32::<23>(bits);
+        let tt = _mm512_sub_ps(
+            _mm512_castsi512_ps(_mm512_ternarylogic_epi32::<0xEA>(bits, mant, expo)),
+            half3,
+        );
+        let mut g = _mm512_permutexvar_ps(i, c[7]);
+        for k in (0..7).rev() {
+            g = _mm512_fmadd_ps(g, tt, _mm512_permutexvar_ps(i, c[k]));
+        }
+        let v = _mm512_mul_ps(x, g);
+        // z = lower ? v : −v; then clamp(mean + std·(sign·z)) as the scalar code
+        let z = _mm512_mask_blend_ps(lower, _mm512_xor_ps(v, _mm512_set1_ps(-0.0)), v);
+        let r = _mm512_fmadd_ps(_mm512_mul_ps(sign, z), std, mean);
+        let r = _mm512_max_ps(a, r);
+        let r = _mm512_min_ps(b, r);
+        _mm512_storeu_ps(out[j..j + 16].as_mut_ptr(), r);
     }
 }
 
@@ -321,16 +389,16 @@ fn tile<T: Element, W: Words>(prep: &Prep, key: &StreamKey, b0: u64, out: &mut [
             }
             store4_f32(&v, out);
         }
-        Prep::Trunc32 { t, tail } => {
+        Prep::Trunc32 { t, table } => {
             let mut v = [[0f32; TB]; 4];
             for l in 0..4 {
-                for j in 0..TB {
-                    let u = (w[l][j] >> 8) as f32 * (1.0 / 16_777_216.0);
-                    v[l][j] = if tail {
-                        trunc_f32::<true>(u, &t)
-                    } else {
-                        trunc_f32::<false>(u, &t)
-                    };
+                if table {
+                    W::trunc_table(&w[l], &t, &mut v[l]);
+                } else {
+                    for j in 0..TB {
+                        let u = (w[l][j] >> 8) as f32 * (1.0 / 16_777_216.0);
+                        v[l][j] = trunc_f32::<false>(u, &t);
+                    }
                 }
             }
             store4_f32(&v, out);
