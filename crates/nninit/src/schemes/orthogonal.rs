@@ -147,7 +147,9 @@ fn stewart<E: Real>(buf: &mut [E], rows: usize, cols: usize, gain: f64) {
         }
     }
     let v = v.into_const();
-    let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<E>(m, n);
+    // Twice the block size faer's QR would use (256 at 4096²): fewer passes over Q for a
+    // slightly larger T; measured ~5% faster here.
+    let bs = (2 * faer::linalg::qr::no_pivoting::factor::recommended_block_size::<E>(m, n)).min(n);
     let mut q = Mat::<E>::zeros(m, n);
     for k in 0..n {
         q[(k, k)] = one;
@@ -156,7 +158,7 @@ fn stewart<E: Real>(buf: &mut [E], rows: usize, cols: usize, gain: f64) {
     // e_c (zero in rows >= j0), so only Q[j0.., j0..] changes. Threads take fixed panels of
     // PANEL columns, each computed sequentially: the arithmetic (and so every bit of the
     // result) does not depend on the number of threads, which faer's own splitting would.
-    const PANEL: usize = 256;
+    const PANEL: usize = 512;
     let mut t = Mat::<E>::zeros(bs, bs);
     for j0 in (0..n).step_by(bs).rev() {
         let j1 = (j0 + bs).min(n);
