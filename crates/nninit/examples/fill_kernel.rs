@@ -1,5 +1,5 @@
 //! Times one Philox fill kernel on one thread (for profiling with `perf`).
-//! Run: cargo run --release -p nninit --example fill_kernel -- [uniform|normal|trunc_normal] [MiElements] [reps]
+//! Run: cargo run --release -p nninit --example fill_kernel -- [uniform|normal|trunc_normal|trunc_normal_002] [MiElements] [reps]
 use nninit::{fill, Par, Sampler, StreamKey};
 use std::time::Instant;
 
@@ -23,6 +23,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "normal" => Sampler::Normal {
             mean: 0.0,
             std: 1.0,
+        },
+        // PyTorch's trunc_normal_(std=0.02) bounds: ±2 absolute = ±100σ
+        "trunc_normal_002" => Sampler::TruncNormal {
+            mean: 0.0,
+            std: 0.02,
+            a: -2.0,
+            b: 2.0,
         },
         _ => Sampler::TruncNormal {
             mean: 0.0,

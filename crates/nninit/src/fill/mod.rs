@@ -13,7 +13,7 @@
 //! | uniform | f64 | `u = ((w[2j] << 32 \| w[2j+1]) >> 11)·2⁻⁵³`, `b = i >> 1`, `j = i & 1` | `lo + u·(hi−lo)`, `hi` becomes `lo` |
 //! | normal | f64 | pair `k = (i >> 1) & 1`: `u1 = ((w[2k] >> 8) + 1)·2⁻²⁴ ∈ (0, 1]`, `u2 = (w[2k+1] >> 8)·2⁻²⁴` | Box–Muller (exact method): `ρ = √(−2 ln u1)`, even `i` → `ρ cos 2πu2`, odd → `ρ sin 2πu2`; `mean + std·z`, f64 arithmetic |
 //! | normal | f32, bf16, f16 | as f64 | the same Box–Muller in f32 arithmetic (`mean`, `std` rounded to f32), then rounded to `T` |
-//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32: if `min(p, 1−p) ≥ 2⁻¹⁷` over the window (any window inside ±4.33σ, e.g. the usual ±2σ), a degree-7 polynomial per octave of `p` (no logarithm; relative error ≤ 3e-7); else if `≥ 3e-8` (inside about ±5.4σ), Giles' single-precision `erfinv` (≤ 4e-7); beyond, Wichura's AS241 in f64. Then `clamp(mean + std·z, a, b)` |
+//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32 by a degree-7 polynomial per octave of `p` for `p ≥ 2⁻¹⁷` (no logarithm; relative error ≤ 3e-7), by Wichura's AS241 in f64 on the f32 `p` below that (|z| > 4.33: about one draw in 10⁵ for windows that reach there, e.g. PyTorch's default ±2 at std 0.02), `∓∞` at `p = 0` (a window end whose tail mass underflows). Then `clamp(mean + std·z, a, b)`. Windows narrow compared with their `p` (`min(pb, ½) > 2048·(pb − pa)`, where f32 would resolve `p` more coarsely than `u`) use the f64 row |
 //! | trunc_normal | f64 | 53-bit `u` as f64 uniform | as above, AS241 in f64 |
 //!
 //! The elementary functions (`ln`, `sin`/`cos` of a fraction of a turn, `Φ⁻¹`) are this
@@ -22,7 +22,7 @@
 //! everywhere: one instruction on FMA hardware, a correctly rounded routine otherwise). No
 //! platform `libm` is involved, so the values are the same on every platform and ISA. Accuracy
 //! of the f32 functions (checked in unit tests against f64): `ln` ≤ 2 ulp, `sin`/`cos` ≤
-//! 1.5e-7 absolute, `Φ⁻¹` ≤ 4e-7 relative (the octave table ≤ 3e-7) — a few ulp of the f32 result, far below any
+//! 1.5e-7 absolute, `Φ⁻¹` ≤ 3e-7 relative — a few ulp of the f32 result, far below any
 //! statistical effect. bf16 and f16 are rounded to nearest even from the f32 value.
 //! Box–Muller from 24-bit uniforms bounds `|z| ≤ √(2·24 ln 2) = 5.77`; the tail mass beyond
 //! is `8e-9`.
@@ -260,9 +260,12 @@ impl Sampler {
                 };
                 let pa = phi(lo);
                 let dp = phi(hi) - pa;
-                let min_p = math::NDTRI_F32_MIN_P;
                 let (a32, b32) = (a as f32, b as f32);
-                if !wide && pa >= min_p && 1.0 - (pa + dp) >= min_p && a32 < b32 {
+                // f32 keeps `p` to 2⁻²⁴ relative: enough while the window is not narrow
+                // compared with the largest `p` drawn (else the f32 grid of `p` would be
+                // coarser than the 24-bit grid of `u`; such windows use f64).
+                let p_max = (pa + dp).min(0.5);
+                if !wide && a32 < b32 && p_max <= 2048.0 * dp {
                     return Prep::Trunc32 {
                         t: scalar::Trunc32 {
                             mean: mean as f32,
@@ -275,7 +278,6 @@ impl Sampler {
                             ub: (1.0 - (pa + dp)) as f32,
                             sign: sign as f32,
                         },
-                        table: pa.min(1.0 - (pa + dp)) >= math::NDTRI_TABLE_MIN_P,
                     };
                 }
                 Prep::Trunc {

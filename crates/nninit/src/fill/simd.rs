@@ -12,8 +12,8 @@
 //! loop.
 
 use super::scalar::{
-    box_muller, box_muller_f32, from_f64, trunc, trunc_f32, uniform24, uniform53, unit53, Prep,
-    Trunc32, TWO_M24,
+    box_muller, box_muller_f32, from_f64, trunc, trunc_f32, uniform24, uniform53, unit24, unit53,
+    Prep, Trunc32, TWO_M24,
 };
 use crate::element::Element;
 use crate::rng::philox::{philox4x32_10, StreamKey};
@@ -111,13 +111,12 @@ fn words(key: &StreamKey, b0: u64, w: &mut [[u32; TB]; 4]) {
 trait Words {
     fn words(key: &StreamKey, b0: u64, w: &mut [[u32; TB]; 4]);
 
-    /// [`trunc_f32`] on the table path for one lane of a tile (`u` from each word's top 24
-    /// bits); the default is the scalar code, auto-vectorised.
+    /// [`trunc_f32`] for one lane of a tile (`u` from each word's top 24 bits); the default is
+    /// the scalar code.
     #[inline(always)]
-    fn trunc_table(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
+    fn trunc32(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
         for (o, &x) in out.iter_mut().zip(w) {
-            let u = (x >> 8) as f32 * (1.0 / 16_777_216.0);
-            *o = trunc_f32::<true>(u, t);
+            *o = trunc_f32(unit24(x), t);
         }
     }
 
@@ -157,9 +156,9 @@ impl Words for Avx512Words {
     }
 
     #[inline(always)]
-    fn trunc_table(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
+    fn trunc32(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
         // SAFETY: as in `words` (only the AVX-512 kernel instantiates this).
-        unsafe { trunc_table_avx512(w, t, out) }
+        unsafe { trunc32_avx512(w, t, out) }
     }
 
     /// The 64-byte-aligned interior of `dst` with `vmovntdq` (no read-for-ownership of lines
@@ -190,14 +189,14 @@ impl Words for Avx512Words {
     }
 }
 
-/// [`trunc_f32`]`::<true>` (the table path) on 16 lanes at a time, step for step the scalar code
-/// (same roundings: exact products, fused multiply-adds, min/max with the scalar operand
-/// order) with each table lookup one `vpermps` on a register of 16 octave coefficients.
-/// Safety: as [`words_avx512`].
+/// [`trunc_f32`] on 16 lanes at a time, step for step the scalar code (same roundings: exact
+/// products, fused multiply-adds, min/max with the scalar operand order) with each table
+/// lookup one `vpermps` on a register of 16 octave coefficients. Lanes with `p` below the
+/// table (rare: |z| > 4.33) are redone with the scalar function. Safety: as [`words_avx512`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn trunc_table_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
-    use super::math::{NDTRI_OCTAVES, NDTRI_TABLE_TOP};
+unsafe fn trunc32_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
+    use super::math::{NDTRI_OCTAVES, NDTRI_TABLE_MIN_P, NDTRI_TABLE_TOP};
     use std::arch::x86_64::*;
     let c: [__m512; 8] = std::array::from_fn(|j| _mm512_loadu_ps(NDTRI_OCTAVES[j].as_ptr()));
     let d = _mm512_set1_ps(t.d);
@@ -207,6 +206,7 @@ unsafe fn trunc_table_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
     let one = _mm512_set1_ps(1.0);
     let top = _mm512_set1_ps(NDTRI_TABLE_TOP);
     let half3 = _mm512_set1_ps(1.5);
+    let min_p = _mm512_set1_ps(NDTRI_TABLE_MIN_P as f32);
     let mant = _mm512_set1_epi32(0x007F_FFFF);
     let expo = _mm512_set1_epi32(0x3F80_0000);
     let scale = _mm512_set1_ps(1.0 / 16_777_216.0);
@@ -239,6 +239,12 @@ unsafe fn trunc_table_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
         let r = _mm512_max_ps(a, r);
         let r = _mm512_min_ps(b, r);
         _mm512_storeu_ps(out[j..j + 16].as_mut_ptr(), r);
+        let mut below = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(p, min_p);
+        while below != 0 {
+            let k = below.trailing_zeros() as usize;
+            out[j + k] = trunc_f32(unit24(w[j + k]), t);
+            below &= below - 1;
+        }
     }
 }
 
@@ -389,17 +395,10 @@ fn tile<T: Element, W: Words>(prep: &Prep, key: &StreamKey, b0: u64, out: &mut [
             }
             store4_f32(&v, out);
         }
-        Prep::Trunc32 { t, table } => {
+        Prep::Trunc32 { t } => {
             let mut v = [[0f32; TB]; 4];
             for l in 0..4 {
-                if table {
-                    W::trunc_table(&w[l], &t, &mut v[l]);
-                } else {
-                    for j in 0..TB {
-                        let u = (w[l][j] >> 8) as f32 * (1.0 / 16_777_216.0);
-                        v[l][j] = trunc_f32::<false>(u, &t);
-                    }
-                }
+                W::trunc32(&w[l], &t, &mut v[l]);
             }
             store4_f32(&v, out);
         }
