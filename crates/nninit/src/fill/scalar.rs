@@ -153,10 +153,16 @@ pub(crate) fn box_muller(w0: u32, w1: u32) -> (f64, f64) {
 /// `2π·(w1 >> 8)·2⁻²⁴`.
 #[inline(always)]
 pub(crate) fn box_muller_f32(w0: u32, w1: u32) -> (f32, f32) {
-    let u1 = ((w0 >> 8) + 1) as f32 * (1.0 / 16_777_216.0);
-    let rho = (-2.0 * ln_f32(u1)).sqrt();
+    let rho = box_muller_rho_f32(w0);
     let (s, c) = sincos_turn24_f32(w1 >> 8);
     (rho * c, rho * s)
+}
+
+/// The radius of [`box_muller_f32`]: `√(−2 ln u1)`, `u1 = ((w0 >> 8) + 1)·2⁻²⁴`.
+#[inline(always)]
+pub(crate) fn box_muller_rho_f32(w0: u32) -> f32 {
+    let u1 = ((w0 >> 8) + 1) as f32 * (1.0 / 16_777_216.0);
+    (-2.0 * ln_f32(u1)).sqrt()
 }
 
 /// `p` of [`trunc_f32`] (mirrored to `p ≤ ½`, up to an ulp above) and whether the lower side

@@ -11,9 +11,10 @@
 //! Philox words with explicit AVX-512 code ([`Avx512Words`]); the others use the portable
 //! loop.
 
+use super::math::sincos_turn24_f32;
 use super::scalar::{
-    box_muller, box_muller_f32, from_f64, trunc, trunc_f32, uniform24, uniform53, unit24, unit53,
-    Prep, Trunc32, TWO_M24,
+    box_muller, box_muller_rho_f32, from_f64, trunc, trunc_f32, uniform24, uniform53, unit24,
+    unit53, Prep, Trunc32, TWO_M24,
 };
 use crate::element::Element;
 use crate::rng::philox::{philox4x32_10, StreamKey};
@@ -385,12 +386,19 @@ fn tile<T: Element, W: Words>(prep: &Prep, key: &StreamKey, b0: u64, out: &mut [
             store4(&v, out);
         }
         Prep::Normal32 { mean, std } => {
+            // Two passes (ρ, then sin/cos): each loop keeps its constants in registers.
             let mut v = [[0f32; TB]; 4];
+            let mut rho = [[0f32; TB]; 2];
             for p in 0..2 {
                 for j in 0..TB {
-                    let (c, s) = box_muller_f32(w[2 * p][j], w[2 * p + 1][j]);
-                    v[2 * p][j] = mean + std * c;
-                    v[2 * p + 1][j] = mean + std * s;
+                    rho[p][j] = box_muller_rho_f32(w[2 * p][j]);
+                }
+            }
+            for p in 0..2 {
+                for j in 0..TB {
+                    let (s, c) = sincos_turn24_f32(w[2 * p + 1][j] >> 8);
+                    v[2 * p][j] = mean + std * (rho[p][j] * c);
+                    v[2 * p + 1][j] = mean + std * (rho[p][j] * s);
                 }
             }
             store4_f32(&v, out);
