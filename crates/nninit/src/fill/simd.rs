@@ -211,16 +211,20 @@ unsafe fn trunc32_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
     let mant = _mm512_set1_epi32(0x007F_FFFF);
     let expo = _mm512_set1_epi32(0x3F80_0000);
     let scale = _mm512_set1_ps(1.0 / 16_777_216.0);
-    let sign = _mm512_set1_ps(t.sign);
-    let (std, mean) = (_mm512_set1_ps(t.std), _mm512_set1_ps(t.mean));
+    let sstd = _mm512_set1_ps(t.sign * t.std);
+    let neg_sstd = _mm512_set1_ps(-(t.sign * t.std));
+    let mean = _mm512_set1_ps(t.mean);
     let (a, b) = (_mm512_set1_ps(t.a), _mm512_set1_ps(t.b));
     for j in (0..TB).step_by(16) {
         let wi = _mm512_loadu_si512(w[j..j + 16].as_ptr().cast());
         let u = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_srli_epi32::<8>(wi)), scale);
         let lower = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(_mm512_mul_ps(u, d), cc);
-        let p_low = _mm512_fmadd_ps(u, d, pa);
-        let p_up = _mm512_fmadd_ps(_mm512_sub_ps(one, u), d, ub);
-        let p = _mm512_mask_blend_ps(lower, p_up, p_low);
+        // p_low = fma(u, d, pa), p_up = fma(1 − u, d, ub): select the operands, one fma
+        let p = _mm512_fmadd_ps(
+            _mm512_mask_blend_ps(lower, _mm512_sub_ps(one, u), u),
+            d,
+            _mm512_mask_blend_ps(lower, ub, pa),
+        );
         // ndtri_table_f32
         let x = _mm512_sub_ps(_mm512_add_ps(p, p), one);
         let bits = _mm512_castps_si512(_mm512_min_ps(top, p));
@@ -235,8 +239,8 @@ unsafe fn trunc32_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
         }
         let v = _mm512_mul_ps(x, g);
         // z = lower ? v : −v; then clamp(mean + std·(sign·z)) as the scalar code
-        let z = _mm512_mask_blend_ps(lower, _mm512_xor_ps(v, _mm512_set1_ps(-0.0)), v);
-        let r = _mm512_fmadd_ps(_mm512_mul_ps(sign, z), std, mean);
+        // (sign·z)·std with z = ±v is v·(±sign·std) exactly: one fma, the same bits
+        let r = _mm512_fmadd_ps(v, _mm512_mask_blend_ps(lower, neg_sstd, sstd), mean);
         let r = _mm512_max_ps(a, r);
         let r = _mm512_min_ps(b, r);
         _mm512_storeu_ps(out[j..j + 16].as_mut_ptr(), r);
