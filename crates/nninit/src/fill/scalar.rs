@@ -165,40 +165,22 @@ pub(crate) fn box_muller_rho_f32(w0: u32) -> f32 {
     (-2.0 * ln_f32(u1)).sqrt()
 }
 
-/// `p` of [`trunc_f32`] (mirrored to `p ≤ ½`, up to an ulp above) and whether the lower side
-/// was drawn.
+/// Truncated normal in f32 from a 24-bit unit `u ∈ [0, 1)` (see [`Trunc32`]). `Φ⁻¹(p)` (`p`
+/// mirrored to `≤ ½`, up to an ulp above) by the octave table from `2⁻¹⁷` up; below it
+/// (|z| > 4.33, about one draw in 10⁵ for a window reaching there) by AS241 in f64 on the f32
+/// `p`, which gives `−∞` at `p = 0` (a window end whose tail mass underflows f32: the draw is
+/// the bound itself, after the clamp).
 #[inline(always)]
-pub(crate) fn trunc_f32_p(u: f32, t: &Trunc32) -> (f32, bool) {
+pub(crate) fn trunc_f32(u: f32, t: &Trunc32) -> f32 {
     let lower = u * t.d < t.c;
     let p_low = u.mul_add(t.d, t.pa);
     let p_up = (1.0 - u).mul_add(t.d, t.ub);
-    (if lower { p_low } else { p_up }, lower)
-}
-
-/// `Φ⁻¹(p)` for [`trunc_f32`]: the octave table from `2⁻¹⁷` up, below it (|z| > 4.33, about one
-/// draw in 10⁵ for a window reaching there) AS241 in f64 on the f32 `p`, and `−∞` at `p = 0`
-/// (a window whose lower end's mass underflows f32: the draw is the bound itself).
-#[inline(always)]
-pub(crate) fn trunc_ndtri_f32(p: f32) -> f32 {
-    if p >= NDTRI_TABLE_MIN_P as f32 {
+    let p = if lower { p_low } else { p_up };
+    let v = if p >= NDTRI_TABLE_MIN_P as f32 {
         ndtri_table_f32(p)
-    } else if p > 0.0 {
-        ppnd16(f64::from(p)) as f32
     } else {
-        f32::NEG_INFINITY
-    }
-}
-
-/// Truncated normal in f32 from a 24-bit unit `u ∈ [0, 1)` (see [`Trunc32`]).
-#[inline(always)]
-pub(crate) fn trunc_f32(u: f32, t: &Trunc32) -> f32 {
-    let (p, lower) = trunc_f32_p(u, t);
-    trunc_f32_finish(trunc_ndtri_f32(p), lower, t)
-}
-
-/// The end of [`trunc_f32`] from `v = Φ⁻¹(p)`: sign, scale, shift, clamp to `[a, b]`.
-#[inline(always)]
-pub(crate) fn trunc_f32_finish(v: f32, lower: bool, t: &Trunc32) -> f32 {
+        ppnd16(f64::from(p)) as f32
+    };
     let z = if lower { v } else { -v };
     let v = (t.sign * z).mul_add(t.std, t.mean);
     let v = if v < t.a { t.a } else { v };

@@ -12,15 +12,18 @@
 //!   (PyTorch zeroes the column; this has probability 0).
 //! - **Stewart's** (G. W. Stewart 1980, *The efficient generation of random orthogonal
 //!   matrices with an application to condition estimators*, SIAM J. Numer. Anal. 17(3)), on every
-//!   other stream: the same `normal_` draw, but column `k` of the tall orientation contributes
-//!   only its entries `k..m`, which define the Householder reflector `H_k` mapping them onto a
-//!   multiple `β_k e_k`; the result is `H_0 H_1 ⋯ H_{n−1}` (first `n` columns) with column `k`
-//!   multiplied by `sign(β_k)`. This is exactly the distribution of the sign-corrected QR factor
-//!   of a Gaussian matrix (Householder QR applied to a Gaussian matrix sees, at step `k`, a fresh
-//!   Gaussian vector, by rotational invariance), while skipping the factorisation's trailing
-//!   updates: about half the flops (`2mn² − 2n³/3` instead of `4mn² − 4n³/3`), all of it blocked
-//!   (faer's block reflectors). It runs in f32 for f32/bf16/f16 outputs (as PyTorch's QR does)
-//!   and in f64 for f64. Column 0 is the first Gaussian column normalised, as with QR.
+//!   other stream: the same `normal_` draw, read column-major as an `m × n` matrix
+//!   (`m = max(rows, cols)`, `n = min`); its column `k` contributes only its entries `k..m`,
+//!   which define the Householder reflector `H_k` mapping them onto a multiple `β_k e_k`; `Q` is
+//!   `H_0 H_1 ⋯ H_{n−1}` (first `n` columns) with column `k` multiplied by `sign(β_k)`, and the
+//!   output is `Q` (`rows > cols`) or `Qᵀ` (otherwise), times `gain`. This is exactly the
+//!   distribution of the sign-corrected QR factor of a Gaussian matrix (Householder QR applied
+//!   to a Gaussian matrix sees, at step `k`, a fresh Gaussian vector, by rotational
+//!   invariance), while skipping the factorisation's trailing updates: about half the flops
+//!   (`2mn² − 2n³/3` instead of `4mn² − 4n³/3`), all of it blocked (faer's block reflectors). It
+//!   runs in f32 for f32/bf16/f16 outputs (as PyTorch's QR does) and in f64 for f64. As with
+//!   QR, the first column of `Q` (row 0 of a wide or square output, column 0 of a tall one) is
+//!   the first `m` draws normalised.
 
 use crate::element::Element;
 use crate::error::Result;
