@@ -309,6 +309,47 @@ fn table_is_generated_from_definitions() {
     assert!(v.as_array().unwrap().len() >= 10);
 }
 
+/// The CLI's torch stream must keep PyTorch's orthogonal algorithm (QR of the draws), not the
+/// Philox/rand streams' Stewart method: `torch.manual_seed(0); nn.init.orthogonal_(torch.empty
+/// (8, 5))` (golden file, seed 0), within the QR tolerance of the library's golden test.
+#[test]
+fn fill_torch_orthogonal_matches_pytorch() {
+    let out = nninit()
+        .args([
+            "fill",
+            "--init",
+            "orthogonal",
+            "--shape",
+            "8,5",
+            "--seed",
+            "0",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rng"], "torch");
+    let data = v["data"].as_array().unwrap();
+    let want = [
+        -0.5836917f64,
+        -0.37722495,
+        0.18830994,
+        -0.052696064,
+        -0.13880378,
+        0.3587722,
+    ];
+    for (i, w) in want.iter().enumerate() {
+        let got = data[i].as_f64().unwrap();
+        assert!((got - w).abs() < 2e-6, "element {i}: {got} vs {w}");
+    }
+}
+
 #[test]
 fn fill_torch_matches_pytorch_linear_default() {
     // torch.manual_seed(0); nn.Linear(256, 128).weight[0, :4] (spec §8, golden file):

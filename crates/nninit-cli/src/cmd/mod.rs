@@ -89,6 +89,13 @@ impl Stream for AnyStream {
             AnyStream::Philox(g) => g.randperm(n),
         }
     }
+    fn mirrors_torch(&self) -> bool {
+        match self {
+            AnyStream::Torch(g) => g.mirrors_torch(),
+            AnyStream::Std(g) => g.mirrors_torch(),
+            AnyStream::Philox(g) => g.mirrors_torch(),
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {

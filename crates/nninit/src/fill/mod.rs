@@ -13,7 +13,7 @@
 //! | uniform | f64 | `u = ((w[2j] << 32 \| w[2j+1]) >> 11)·2⁻⁵³`, `b = i >> 1`, `j = i & 1` | `lo + u·(hi−lo)`, `hi` becomes `lo` |
 //! | normal | f64 | pair `k = (i >> 1) & 1`: `u1 = ((w[2k] >> 8) + 1)·2⁻²⁴ ∈ (0, 1]`, `u2 = (w[2k+1] >> 8)·2⁻²⁴` | Box–Muller (exact method): `ρ = √(−2 ln u1)`, even `i` → `ρ cos 2πu2`, odd → `ρ sin 2πu2`; `mean + std·z`, f64 arithmetic |
 //! | normal | f32, bf16, f16 | as f64 | the same Box–Muller in f32 arithmetic (`mean`, `std` rounded to f32), then rounded to `T` |
-//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32 by a degree-7 polynomial per octave of `p` for `p ≥ 2⁻¹⁷` (no logarithm; relative error ≤ 3e-7), by Wichura's AS241 in f64 on the f32 `p` below that (|z| > 4.33: about one draw in 10⁵ for windows that reach there, e.g. PyTorch's default ±2 at std 0.02), `∓∞` at `p = 0` (a window end whose tail mass underflows). Then `clamp(mean + std·z, a, b)`. Windows narrow compared with their `p` (`min(pb, ½) > 2048·(pb − pa)`, where f32 would resolve `p` more coarsely than `u`) use the f64 row |
+//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32 by a degree-7 polynomial per octave of `p` for `p ≥ 2⁻¹⁷` (no logarithm; relative error ≤ 3e-7), by Wichura's AS241 in f64 on the f32 `p` below that (|z| > 4.33: about one draw in 10⁵ for windows that reach there, e.g. PyTorch's default ±2 at std 0.02), `∓∞` at `p = 0` (a window end whose tail mass underflows). Then `clamp(mean + std·z, a, b)`. Windows narrow compared with their `p` (`min(pb, ½) > 2048·(pb − pa)`, where f32 would resolve `p` more coarsely than `u`) or with mass `pb − pa < 2⁻¹⁰⁰` (beyond about 11.5σ, where f32 `p` would underflow) use the f64 row |
 //! | trunc_normal | f64 | 53-bit `u` as f64 uniform | as above, AS241 in f64 |
 //!
 //! The elementary functions (`ln`, `sin`/`cos` of a fraction of a turn, `Φ⁻¹`) are this
@@ -263,9 +263,11 @@ impl Sampler {
                 let (a32, b32) = (a as f32, b as f32);
                 // f32 keeps `p` to 2⁻²⁴ relative: enough while the window is not narrow
                 // compared with the largest `p` drawn (else the f32 grid of `p` would be
-                // coarser than the 24-bit grid of `u`; such windows use f64).
+                // coarser than the 24-bit grid of `u`) and its mass stays in f32's normal range
+                // (every `p = pa + u·dp` with `u ≥ 2⁻²⁴` above 2⁻¹²⁶: windows beyond about
+                // 11.5σ would underflow). Other windows use f64.
                 let p_max = (pa + dp).min(0.5);
-                if !wide && a32 < b32 && p_max <= 2048.0 * dp {
+                if !wide && a32 < b32 && p_max <= 2048.0 * dp && dp >= TRUNC32_MIN_MASS {
                     return Prep::Trunc32 {
                         t: scalar::Trunc32 {
                             mean: mean as f32,
@@ -294,6 +296,9 @@ impl Sampler {
         }
     }
 }
+
+/// Smallest window mass `Φ(β) − Φ(α)` drawn in f32 (`2⁻¹⁰⁰`; see `Sampler::prepare`).
+const TRUNC32_MIN_MASS: f64 = 7.888_609_052_210_118e-31;
 
 /// Fills a whole tensor: element `i` of `out` gets the value of index `i` under `key`.
 ///
