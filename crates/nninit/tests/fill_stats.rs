@@ -179,7 +179,13 @@ fn half_types_round_the_f32_value() {
         let h = draw::<f16>(s, 10 + case as u64, n);
         let mut replaced = 0;
         for k in 0..n {
-            let (wb, wh) = (bf16::from_f32(f[k]), f16::from_f32(f[k]));
+            let (mut wb, mut wh) = (bf16::from_f32(f[k]), f16::from_f32(f[k]));
+            if let Sampler::TruncNormal { .. } = *s {
+                // clamped to the bounds ±0.04 rounded inward in each type
+                let (bb, hb) = (bf16::from_f32(0.039_794_92), f16::from_f32(0.039_978_027));
+                wb = wb.clamp(-bb, bb);
+                wh = wh.clamp(-hb, hb);
+            }
             if let Sampler::Uniform { low, high } = *s {
                 // a value that rounds up to T(high) is replaced by T(low)
                 if wb == bf16::from_f32(high as f32) {
@@ -234,4 +240,42 @@ fn far_tail_windows_are_valid_and_stay_inside() {
             "std stream [{a}, {b}]"
         );
     }
+}
+
+/// trunc_normal values stay inside [a, b] exactly (compared in f64) for every output type,
+/// also when a bound is not a value of the type (the clamp uses the bounds rounded inward):
+/// bf16/f16 with std 0.02 and bounds ±0.04, f32 with b = 0.5001 (rounds up in f32), a narrow
+/// window on the f64 kernel, a far-tail window. A window holding no value of the type gives
+/// the type's value nearest its midpoint.
+#[test]
+fn trunc_normal_stays_inside_the_window_in_every_dtype() {
+    fn check<T: Element>(label: &str, mean: f64, std: f64, a: f64, b: f64) {
+        let s = Sampler::TruncNormal { mean, std, a, b };
+        let xs = to_f64(&draw::<T>(&s, 21, 1 << 20));
+        let out = xs.iter().filter(|&&x| !(a..=b).contains(&x)).count();
+        assert_eq!(out, 0, "{label} [{a}, {b}]: {out} values outside");
+    }
+    for (mean, std, a, b) in [
+        (0.0, 0.02, -0.04, 0.04),
+        (0.0, 1.0, 0.5, 0.5001),
+        (0.0, 1.0, 13.0, 13.3),
+        (0.0, 0.02, -2.0, 2.0),
+    ] {
+        check::<f32>("f32", mean, std, a, b);
+        check::<bf16>("bf16", mean, std, a, b);
+        check::<f16>("f16", mean, std, a, b);
+        check::<f64>("f64", mean, std, a, b);
+    }
+    // narrow (f64 kernel for f32 output); holds no bf16/f16 value
+    check::<f32>("f32", 0.0, 1.0, 0.3, 0.300_01);
+    check::<f64>("f64", 0.0, 1.0, 0.3, 0.300_01);
+    // no bf16 value in [0.5001, 0.5002]: all draws are bf16(0.50015) = 0.5
+    let s = Sampler::TruncNormal {
+        mean: 0.0,
+        std: 1.0,
+        a: 0.5001,
+        b: 0.5002,
+    };
+    let xs = to_f64(&draw::<bf16>(&s, 3, 1000));
+    assert!(xs.iter().all(|&x| x == 0.5), "{:?}", &xs[..4]);
 }

@@ -13,7 +13,7 @@
 //! | uniform | f64 | `u = ((w[2j] << 32 \| w[2j+1]) >> 11)·2⁻⁵³`, `b = i >> 1`, `j = i & 1` | `lo + u·(hi−lo)`, `hi` becomes `lo` |
 //! | normal | f64 | pair `k = (i >> 1) & 1`: `u1 = ((w[2k] >> 8) + 1)·2⁻²⁴ ∈ (0, 1]`, `u2 = (w[2k+1] >> 8)·2⁻²⁴` | Box–Muller (exact method): `ρ = √(−2 ln u1)`, even `i` → `ρ cos 2πu2`, odd → `ρ sin 2πu2`; `mean + std·z`, f64 arithmetic |
 //! | normal | f32, bf16, f16 | as f64 | the same Box–Muller in f32 arithmetic (`mean`, `std` rounded to f32), then rounded to `T` |
-//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32 by a degree-7 polynomial per octave of `p` for `p ≥ 2⁻¹⁷` (no logarithm; relative error ≤ 3e-7), by Wichura's AS241 in f64 on the f32 `p` below that (|z| > 4.33: about one draw in 10⁵ for windows that reach there, e.g. PyTorch's default ±2 at std 0.02), `∓∞` at `p = 0` (a window end whose tail mass underflows). Then `clamp(mean + std·z, a, b)`. Windows narrow compared with their `p` (`min(pb, ½) > 2048·(pb − pa)`, where f32 would resolve `p` more coarsely than `u`) or with mass `pb − pa < 2⁻¹⁰⁰` (beyond about 11.5σ, where f32 `p` would underflow) use the f64 row |
+//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32 by a degree-7 polynomial per octave of `p` for `p ≥ 2⁻¹⁷` (no logarithm; relative error ≤ 3e-7), by Wichura's AS241 in f64 on the f32 `p` below that (|z| > 4.33: about one draw in 10⁵ for windows that reach there, e.g. PyTorch's default ±2 at std 0.02), `∓∞` at `p = 0` (a window end whose tail mass underflows). Then `clamp(mean + std·z, a', b')` with `a', b'` the bounds rounded inward to the output type, so every value lies in `[a, b]` (a window holding no value of the type gives the type's value nearest its midpoint). Windows narrow compared with their `p` (`min(pb, ½) > 2048·(pb − pa)`, where f32 would resolve `p` more coarsely than `u`) or with mass `pb − pa < 2⁻¹⁰⁰` (beyond about 11.5σ, where f32 `p` would underflow) use the f64 row |
 //! | trunc_normal | f64 | 53-bit `u` as f64 uniform | as above, AS241 in f64 |
 //!
 //! The elementary functions (`ln`, `sin`/`cos` of a fraction of a turn, `Φ⁻¹`) are this
@@ -260,7 +260,17 @@ impl Sampler {
                 };
                 let pa = phi(lo);
                 let dp = phi(hi) - pa;
-                let (a32, b32) = (a as f32, b as f32);
+                // Clamp bounds: [a, b] rounded inward to values of T, so that no value, after
+                // its rounding to T, leaves the window (a window holding no value of T gets
+                // T's value nearest its midpoint).
+                let (ta, tb) = (inward::<T>(a, true), inward::<T>(b, false));
+                let (ta, tb) = if ta <= tb {
+                    (ta, tb)
+                } else {
+                    let m = T::from_f64(0.5 * a + 0.5 * b).to_f64();
+                    (m, m)
+                };
+                let (a32, b32) = (ta as f32, tb as f32);
                 // f32 keeps `p` to 2⁻²⁴ relative: enough while the window is not narrow
                 // compared with the largest `p` drawn (else the f32 grid of `p` would be
                 // coarser than the 24-bit grid of `u`) and its mass stays in f32's normal range
@@ -285,8 +295,8 @@ impl Sampler {
                 Prep::Trunc {
                     mean,
                     std,
-                    a,
-                    b,
+                    a: ta,
+                    b: tb,
                     pa,
                     dp,
                     sign,
@@ -294,6 +304,45 @@ impl Sampler {
                 }
             }
         }
+    }
+}
+
+/// The value of `T` nearest `x` on the side `up` (at or above `x` if `up`, else at or below),
+/// as f64 (exact: every `T` value is an f64).
+fn inward<T: Element>(x: f64, up: bool) -> f64 {
+    let t = T::from_f64(x).to_f64();
+    if (up && t >= x) || (!up && t <= x) {
+        return t;
+    }
+    // one step of T from `t` towards `x`; sign-magnitude bits for the 16-bit types
+    let step16 = |bits: u16| -> u16 {
+        if bits & 0x7FFF == 0 {
+            if up {
+                1
+            } else {
+                0x8001
+            }
+        } else if up != (bits & 0x8000 != 0) {
+            bits + 1
+        } else {
+            bits - 1
+        }
+    };
+    match T::DTYPE {
+        DType::F64 => {
+            if up {
+                t.next_up()
+            } else {
+                t.next_down()
+            }
+        }
+        DType::F32 => f64::from(if up {
+            (t as f32).next_up()
+        } else {
+            (t as f32).next_down()
+        }),
+        DType::BF16 => half::bf16::from_bits(step16(half::bf16::from_f64(t).to_bits())).to_f64(),
+        DType::F16 => half::f16::from_bits(step16(half::f16::from_f64(t).to_bits())).to_f64(),
     }
 }
 
