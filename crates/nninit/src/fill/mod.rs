@@ -67,7 +67,8 @@ pub enum Par {
     /// The calling thread only.
     #[default]
     Seq,
-    /// `n` rayon threads (the global pool when `n` equals its size, else a cached pool).
+    /// `n` rayon threads (the global pool when `n` equals its size, else a cached pool),
+    /// capped at the fill's number of 64 Ki-element chunks and at 8 × the CPUs.
     Rayon(NonZeroUsize),
 }
 

@@ -32,7 +32,13 @@ pub(crate) fn fill<T: Element>(
     par: Par,
 ) {
     let streaming = prep.streams() && std::mem::size_of_val(out) >= STREAMING_MIN_BYTES;
-    let threads = par.thread_count();
+    // More threads than chunks, or far more than CPUs, cannot help (and a pool of 10⁵
+    // threads takes minutes to build): cap both ways. The values do not depend on it.
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = par
+        .thread_count()
+        .min(out.len().div_ceil(CHUNK))
+        .min(8 * cpus);
     if threads <= 1 || out.len() <= CHUNK {
         simd::fill(isa, prep, key, start, out, streaming);
         return;
