@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fails_with, nninit, usage_error};
+use common::{fails_with, json_of, nninit, usage_error};
 
 #[test]
 fn probe_default_prints_the_table_and_the_linear_check() {
@@ -314,26 +314,17 @@ fn table_is_generated_from_definitions() {
 /// (8, 5))` (golden file, seed 0), within the QR tolerance of the library's golden test.
 #[test]
 fn fill_torch_orthogonal_matches_pytorch() {
-    let out = nninit()
-        .args([
-            "fill",
-            "--init",
-            "orthogonal",
-            "--shape",
-            "8,5",
-            "--seed",
-            "0",
-            "--out",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&[
+        "fill",
+        "--init",
+        "orthogonal",
+        "--shape",
+        "8,5",
+        "--seed",
+        "0",
+        "--out",
+        "-",
+    ]);
     assert_eq!(v["rng"], "torch");
     let data = v["data"].as_array().unwrap();
     let want = [
@@ -354,26 +345,17 @@ fn fill_torch_orthogonal_matches_pytorch() {
 fn fill_torch_matches_pytorch_linear_default() {
     // torch.manual_seed(0); nn.Linear(256, 128).weight[0, :4] (spec §8, golden file):
     // -0.00046792626, 0.033527724, -0.05144032, -0.04599619
-    let out = nninit()
-        .args([
-            "fill",
-            "--init",
-            "kaiming_uniform:a=2.23606797749979",
-            "--shape",
-            "128,256",
-            "--seed",
-            "0",
-            "--out",
-            "-",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&[
+        "fill",
+        "--init",
+        "kaiming_uniform:a=2.23606797749979",
+        "--shape",
+        "128,256",
+        "--seed",
+        "0",
+        "--out",
+        "-",
+    ]);
     assert_eq!(v["rng"], "torch");
     let data = v["data"].as_array().unwrap();
     let want = [-0.00046792626f32, 0.033527724, -0.05144032, -0.04599619];

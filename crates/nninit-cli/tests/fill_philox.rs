@@ -3,28 +3,24 @@
 
 mod common;
 
-use common::nninit;
+use common::{json_of, nninit};
 
 fn json_fill(threads: &str) -> serde_json::Value {
-    let out = nninit()
-        .args([
-            "fill",
-            "--init",
-            "kaiming_uniform",
-            "--shape",
-            "64,32",
-            "--seed",
-            "5",
-        ])
-        .args(["--rng", "philox", "--threads", threads, "--out", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    json_of(&[
+        "fill",
+        "--init",
+        "kaiming_uniform",
+        "--shape",
+        "64,32",
+        "--seed",
+        "5",
+        "--rng",
+        "philox",
+        "--threads",
+        threads,
+        "--out",
+        "-",
+    ])
 }
 
 #[test]
@@ -102,27 +98,18 @@ fn zero_dim_shape_writes_an_empty_tensor() {
 
 #[test]
 fn bench_json_has_its_keys() {
-    let out = nninit()
-        .args([
-            "bench",
-            "--json",
-            "--size",
-            "65536",
-            "--runs",
-            "1",
-            "--ortho",
-            "64",
-            "--ortho-runs",
-            "1",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&[
+        "bench",
+        "--json",
+        "--size",
+        "65536",
+        "--runs",
+        "1",
+        "--ortho",
+        "64",
+        "--ortho-runs",
+        "1",
+    ]);
     for k in [
         "elements",
         "bytes",

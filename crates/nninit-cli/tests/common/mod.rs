@@ -8,6 +8,17 @@ pub fn nninit() -> Command {
     Command::cargo_bin("nninit").unwrap()
 }
 
+/// Runs with `args`, expects success, and parses stdout as JSON.
+pub fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = nninit().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Runs with `args`, expects failure with exactly one stderr line starting `error:` that
 /// contains `needle`.
 pub fn fails_with(args: &[&str], needle: &str) {
