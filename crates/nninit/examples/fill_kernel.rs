@@ -1,5 +1,7 @@
 //! Times one Philox fill kernel on one thread (for profiling with `perf`).
-//! Run: cargo run --release -p nninit --example fill_kernel -- [uniform|normal|trunc_normal|trunc_normal_002] [MiElements] [reps]
+//! Run: cargo run --release -p nninit --example fill_kernel -- [uniform|normal|trunc_normal|trunc_normal_002] [MiElements] [reps] [avx512|avx2|baseline]
+//! (the last: force that kernel; default the best this CPU has)
+use nninit::fill::__private::{fill_isa, Isa};
 use nninit::{fill, Par, Sampler, StreamKey};
 use std::time::Instant;
 
@@ -38,11 +40,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             b: 2.0,
         },
     };
+    let isa = match args.get(4).map(String::as_str) {
+        Some("avx512") => Some(Isa::Avx512),
+        Some("avx2") => Some(Isa::Avx2),
+        Some("baseline") => Some(Isa::Baseline),
+        _ => None,
+    };
+    let run = |key: StreamKey, out: &mut [f32]| match isa {
+        Some(isa) => fill_isa(isa, &s, key, 0, out, true),
+        None => fill::fill(&s, key, out, Par::Seq),
+    };
     let mut out = vec![0f32; n];
-    fill::fill(&s, StreamKey::new(1, 2), &mut out, Par::Seq)?;
+    run(StreamKey::new(1, 2), &mut out)?;
     let t = Instant::now();
     for r in 0..reps {
-        fill::fill(&s, StreamKey::new(1, r as u64), &mut out, Par::Seq)?;
+        run(StreamKey::new(1, r as u64), &mut out)?;
     }
     let ns = t.elapsed().as_secs_f64() * 1e9 / (reps * n) as f64;
     println!(

@@ -1,14 +1,14 @@
 //! Deterministic elementary functions used by the fills: `ln`, `sin`/`cos` of a 24-bit
-//! fraction of a turn and `Φ⁻¹`, in f64 (Wichura's AS241) and in f32 (Cephes `logf`, Taylor
-//! `sin`/`cos`, a per-octave polynomial table for `Φ⁻¹`).
+//! fraction of a turn and `Φ⁻¹`, in f64 (Wichura's AS241) and in f32 (table-driven `ln` and
+//! `sin`/`cos` of a turn, a per-octave polynomial table for `Φ⁻¹`).
 //!
 //! The f64 ones are plain `+ − × ÷ √` (no fused multiply-add, no platform `libm`); the f32
 //! ones use exactly rounded `mul_add` for their Horner steps. All are written branch-free so
 //! that the same source compiles to scalar and to vector code with identical bits; results
 //! are therefore identical on every platform. Accuracy (checked in the unit tests against
 //! `std` / the f64 versions): f64 `ln` within 2 ulp, `sin`/`cos` within 4.5e-16 absolute,
-//! `ppnd16` about 1e-16 relative (Wichura's stated accuracy); f32 `ln` within 2 ulp,
-//! `sin`/`cos` within 1.5e-7 absolute, `ndtri_table_f32` within 3e-7 relative.
+//! `ppnd16` about 1e-16 relative (Wichura's stated accuracy); f32 `−2 ln u` within 1.5 ulp,
+//! `sin`/`cos` within 1.2e-7 absolute, `ndtri_table_f32` within 3e-7 relative.
 
 /// `1 / n!` for the Taylor coefficients.
 const fn inv_fact(n: u32) -> f64 {
@@ -211,66 +211,177 @@ pub(crate) fn ppnd16(p: f64) -> f64 {
 
 // ------------------------------------------------------------------ f32 versions
 //
-// The f32/bf16/f16 fills use these: same constructions with fewer terms, in f32 (16 lanes per
-// AVX-512 register instead of 8). Horner steps are fused multiply-adds (`mul_add`, exactly
-// rounded: one instruction where the CPU has FMA — every AVX2/AVX-512 x86 and every aarch64 —
-// and a correctly rounded software routine otherwise), so the results are still the same on
-// every platform and kernel. Accuracy (unit tests, against f64): `ln_f32` 2 ulp, `sincos_turn24_f32`
-// 1.5e-7 absolute, `ndtri_table_f32` 3e-7 relative.
+// The f32/bf16/f16 fills use these: table-driven (small tables that an AVX-512 kernel reads
+// with one permute per lookup) with short polynomials, in f32 (16 lanes per AVX-512 register
+// instead of 8). Horner steps are fused multiply-adds (`mul_add`, exactly rounded: one
+// instruction where the CPU has FMA — every AVX2/AVX-512 x86 and every aarch64 — and a
+// correctly rounded software routine otherwise), so the results are still the same on every
+// platform and kernel. Accuracy (unit tests, against f64): `neg2_ln_unit24_f32` 1.5 ulp,
+// `sincos_turn24_f32` 1.2e-7 absolute, `ndtri_table_f32` 3e-7 relative.
 
-const SQRT2_F32: f32 = std::f32::consts::SQRT_2;
+/// Bits of the start of [`LN_TABLE`]'s range, `≈ 0.6992` (glibc `logf`'s `OFF`): `z` runs
+/// over `[OFF, 2·OFF)`, so that the interval holding 1 gets `1/c = 1` exactly.
+const LN_OFF: u32 = 0x3F33_0000;
+/// `2 ln 2` rounded to f32.
+const LN4_F32: f32 = 1.386_294_4;
 
-/// Natural logarithm of a positive normal f32, without a division: `x = 2^e · m`,
-/// `m ∈ [√½, √2]`, `f = m − 1`, `ln m = f − f²/2 + f³·P(f)` with Cephes `logf`'s degree-8
-/// polynomial (S. Moshier, Cephes Math Library), `ln 2` split in two.
+/// Tables of [`neg2_ln_unit24_f32`] and [`sincos_turn24_f32`], from
+/// `scripts/box_muller_tables.py` (mpmath). `LN_TABLE[0][i]`: `1/c` rounded to f32 for the 16
+/// intervals `i` of `z` (bit patterns `LN_OFF + i·2¹⁹ ..`, `c` the midpoint; exactly 1 for the
+/// interval holding 1); `LN_TABLE[1][i]`: `2 ln(LN_TABLE[0][i])` rounded to f32.
+/// `SINCOS_TABLE`: `sin` and `cos` of `2π(i + ½)/32`, `i = 0..31`, rounded to f32.
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
+mod tables {
+    pub(crate) const LN_TABLE: [[f32; 16]; 2] = [
+        [
+            1.3989070653915405,
+            1.3403141498565674,
+            1.286432147026062,
+            1.2367149591445923,
+            1.1906976699829102,
+            1.147982120513916,
+            1.1082251071929932,
+            1.0711296796798706,
+            1.0364372730255127,
+            1.0,
+            0.9481481313705444,
+            0.8951048851013184,
+            0.8476821184158325,
+            0.805031418800354,
+            0.7664670944213867,
+            0.7314285635948181,
+        ],
+        [
+            0.6713825464248657,
+            0.5858080387115479,
+            0.5037451982498169,
+            0.4249172806739807,
+            0.34907883405685425,
+            0.2760114371776581,
+            0.20551946759223938,
+            0.13742773234844208,
+            0.0715782642364502,
+            0.0,
+            -0.10648906230926514,
+            -0.22162875533103943,
+            -0.33049914240837097,
+            -0.43374794721603394,
+            -0.5319270491600037,
+            -0.6255114674568176,
+        ],
+    ];
+    pub(crate) const SINCOS_TABLE: [[f32; 32]; 2] = [
+        [
+            0.0980171412229538,
+            0.290284663438797,
+            0.4713967442512512,
+            0.6343932747840881,
+            0.7730104327201843,
+            0.8819212913513184,
+            0.9569403529167175,
+            0.9951847195625305,
+            0.9951847195625305,
+            0.9569403529167175,
+            0.8819212913513184,
+            0.7730104327201843,
+            0.6343932747840881,
+            0.4713967442512512,
+            0.290284663438797,
+            0.0980171412229538,
+            -0.0980171412229538,
+            -0.290284663438797,
+            -0.4713967442512512,
+            -0.6343932747840881,
+            -0.7730104327201843,
+            -0.8819212913513184,
+            -0.9569403529167175,
+            -0.9951847195625305,
+            -0.9951847195625305,
+            -0.9569403529167175,
+            -0.8819212913513184,
+            -0.7730104327201843,
+            -0.6343932747840881,
+            -0.4713967442512512,
+            -0.290284663438797,
+            -0.0980171412229538,
+        ],
+        [
+            0.9951847195625305,
+            0.9569403529167175,
+            0.8819212913513184,
+            0.7730104327201843,
+            0.6343932747840881,
+            0.4713967442512512,
+            0.290284663438797,
+            0.0980171412229538,
+            -0.0980171412229538,
+            -0.290284663438797,
+            -0.4713967442512512,
+            -0.6343932747840881,
+            -0.7730104327201843,
+            -0.8819212913513184,
+            -0.9569403529167175,
+            -0.9951847195625305,
+            -0.9951847195625305,
+            -0.9569403529167175,
+            -0.8819212913513184,
+            -0.7730104327201843,
+            -0.6343932747840881,
+            -0.4713967442512512,
+            -0.290284663438797,
+            -0.0980171412229538,
+            0.0980171412229538,
+            0.290284663438797,
+            0.4713967442512512,
+            0.6343932747840881,
+            0.7730104327201843,
+            0.8819212913513184,
+            0.9569403529167175,
+            0.9951847195625305,
+        ],
+    ];
+}
+pub(crate) use tables::{LN_TABLE, SINCOS_TABLE};
+
+/// The Box–Muller radius squared in f32: `−2 ln(k·2⁻²⁴)` for `k ∈ [1, 2²⁴]` (`u1 = k·2⁻²⁴`).
+/// Table-driven (as glibc's `logf`, in f32): `k = 2^e·z`, `z ∈ [0.699, 1.398)` in one of 16
+/// intervals with tabulated `1/c` and `2 ln(1/c)`, `r = z/c − 1` (one fused multiply-add,
+/// `|r| < 0.03`; exact with `1/c = 1` next to `z = 1`, so `u1` near 1 keeps full relative
+/// accuracy), then `−2 ln u1 = (24 − e)·2 ln 2 + 2 ln(1/c) − 2r + r²(1 − ⅔r + ½r² − ⅖r³)`.
 #[inline(always)]
-#[allow(clippy::excessive_precision)] // Cephes' published coefficients
-pub(crate) fn ln_f32(x: f32) -> f32 {
-    let bits = x.to_bits();
-    let mut e = ((bits >> 23) as i32 - 127) as f32;
-    let mut m = f32::from_bits((bits & 0x007F_FFFF) | 0x3F80_0000);
-    let big = m > SQRT2_F32;
-    m = if big { m * 0.5 } else { m };
-    e = if big { e + 1.0 } else { e };
-    let f = m - 1.0; // exact
-    let z = f * f;
-    let mut p = 7.037_683_629_2e-2_f32;
-    p = p.mul_add(f, -1.151_461_031_0e-1);
-    p = p.mul_add(f, 1.167_699_874_0e-1);
-    p = p.mul_add(f, -1.242_014_084_6e-1);
-    p = p.mul_add(f, 1.424_932_278_7e-1);
-    p = p.mul_add(f, -1.666_805_766_5e-1);
-    p = p.mul_add(f, 2.000_071_476_5e-1);
-    p = p.mul_add(f, -2.499_999_399_3e-1);
-    p = p.mul_add(f, 3.333_333_117_4e-1);
-    let y = (p * f) * z + e * -2.121_944_40e-4 - 0.5 * z;
-    (f + y) + e * 0.693_359_375
+pub(crate) fn neg2_ln_unit24_f32(k: u32) -> f32 {
+    let ix = (k as f32).to_bits();
+    let tmp = ix.wrapping_sub(LN_OFF); // k ≥ 1: no wrap
+    let i = ((tmp >> 19) & 15) as usize;
+    let kk = (24 - (tmp >> 23) as i32) as f32;
+    let z = f32::from_bits(ix - (tmp & 0xFF80_0000));
+    let r = z.mul_add(LN_TABLE[0][i], -1.0);
+    let q = (-0.4f32)
+        .mul_add(r, 0.5)
+        .mul_add(r, -2.0 / 3.0)
+        .mul_add(r, 1.0);
+    let tail = (r * r).mul_add(q, -2.0 * r);
+    kk.mul_add(LN4_F32, LN_TABLE[1][i]) + tail
 }
 
-/// `(sin 2πu, cos 2πu)` in f32 for `u = j · 2⁻²⁴` (as [`sincos_turn24`]; series to `x⁹` and
-/// `x¹⁰` on `[0, π/4]`, truncation below `2e-9`).
+/// `2π·2⁻²⁴` rounded to f32: the angle of one step of [`sincos_turn24_f32`]'s `j`.
+pub(crate) const TURN24_F32: f32 = (std::f64::consts::TAU / 16_777_216.0) as f32;
+
+/// `(sin 2πu, cos 2πu)` in f32 for `u = j · 2⁻²⁴`, `j < 2²⁴`: the nearest of 32 tabulated
+/// angles `a = 2π(i + ½)/32` (`i = j >> 19`) and the offset `x = 2π(j mod 2¹⁹ − 2¹⁸)·2⁻²⁴`
+/// (`|x| ≤ π/32`): `sin(a + x) = sin a + sin a·(cos x − 1) + cos a·sin x`, likewise `cos`,
+/// with `sin x` to `x⁵` and `cos x − 1` to `x⁴` (truncation below `2e-9`).
 #[inline(always)]
 pub(crate) fn sincos_turn24_f32(j: u32) -> (f32, f32) {
-    let o = (j >> 21) & 7;
-    let r = j & 0x1F_FFFF;
-    let rr = if o & 1 == 1 { 0x20_0000 - r } else { r };
-    let x = rr as f32 * (std::f64::consts::TAU / 16_777_216.0) as f32;
+    let i = ((j >> 19) & 31) as usize;
+    let x = ((j & 0x7_FFFF) as i32 - 0x4_0000) as f32 * TURN24_F32;
     let z = x * x;
-    let mut ps = inv_fact(9) as f32;
-    ps = ps.mul_add(z, -inv_fact(7) as f32);
-    ps = ps.mul_add(z, inv_fact(5) as f32);
-    ps = ps.mul_add(z, -inv_fact(3) as f32);
-    let s = x + x * (z * ps);
-    let mut pc = -inv_fact(10) as f32;
-    pc = pc.mul_add(z, inv_fact(8) as f32);
-    pc = pc.mul_add(z, -inv_fact(6) as f32);
-    pc = pc.mul_add(z, inv_fact(4) as f32);
-    let c = (1.0 - 0.5 * z) + (z * z) * pc;
-    let swap = ((o + 1) >> 1) & 1 == 1;
-    let (s1, c1) = if swap { (c, s) } else { (s, c) };
-    let sn = if o >= 4 { -s1 } else { s1 };
-    let cn = if o.wrapping_sub(2) < 4 { -c1 } else { c1 };
-    (sn, cn)
+    let sx = (x * z).mul_add(z.mul_add(1.0 / 120.0, -1.0 / 6.0), x);
+    let cm1 = z * z.mul_add(1.0 / 24.0, -0.5);
+    let (sa, ca) = (SINCOS_TABLE[0][i], SINCOS_TABLE[1][i]);
+    let s = sa.mul_add(cm1, ca.mul_add(sx, sa));
+    let c = ca.mul_add(cm1, (-sa).mul_add(sx, ca));
+    (s, c)
 }
 
 /// Smallest `p` for [`ndtri_table_f32`]: `2⁻¹⁷` (`Φ⁻¹ ≈ −4.33`).
@@ -543,29 +654,21 @@ mod tests {
     }
     #[test]
     fn f32_functions_match_f64() {
-        // ln_f32 on every 24-bit Box–Muller input class and a log-spaced sweep
+        // −2 ln(k·2⁻²⁴) on every k up to 2¹⁶, a stride through the rest, and the top:
+        // relative error (the radius √y then has half of it)
         let mut worst: f64 = 0.0;
-        let mut x = 1.2e-38f32;
-        while x < 3e38 {
-            let (a, b) = (f64::from(ln_f32(x)), f64::from(x).ln());
+        let ks = (1u32..=1 << 16)
+            .chain(((1 << 16)..(1 << 24)).step_by(13))
+            .chain((1 << 24) - 4096..=1 << 24);
+        for k in ks {
+            let a = f64::from(neg2_ln_unit24_f32(k));
+            let b = -2.0 * (f64::from(k) / 16_777_216.0).ln();
             if b != 0.0 {
                 worst = worst.max(((a - b) / b).abs() / f64::from(f32::EPSILON));
             }
-            x *= 1.37;
         }
-        for k in 1..=(1u32 << 24) {
-            if k % 4099 != 0 && k > 4096 {
-                continue;
-            }
-            let x = k as f32 / 16_777_216.0;
-            let (a, b) = (f64::from(ln_f32(x)), f64::from(x).ln());
-            if b != 0.0 {
-                // absolute error near x = 1 where ln → 0, relative elsewhere
-                worst = worst.max((a - b).abs() / (b.abs().max(1.0) * f64::from(f32::EPSILON)));
-            }
-        }
-        assert!(worst <= 2.0, "ln_f32 worst {worst} ulp");
-        assert_eq!(ln_f32(1.0), 0.0);
+        assert!(worst <= 1.5, "neg2_ln_unit24_f32 worst {worst} ulp");
+        assert_eq!(neg2_ln_unit24_f32(1 << 24), 0.0);
         let mut worst_sc: f64 = 0.0;
         for j in (0u32..(1 << 24))
             .step_by(487)
@@ -577,9 +680,10 @@ mod tests {
                 .max((f64::from(s) - th.sin()).abs())
                 .max((f64::from(c) - th.cos()).abs());
         }
-        // argument rounding (x < π/4 in f32: 2^-25 relative → ≤ 5e-8) plus ~2 roundings of 6e-8
+        // the table's rounding (≤ 3e-8), the offset's (2⁻²⁴ of ≤ π/32: 6e-9) and two
+        // fused roundings (≤ 6e-8 each)
         assert!(
-            worst_sc < 1.5e-7,
+            worst_sc < 1.2e-7,
             "sincos_turn24_f32 worst abs error {worst_sc}"
         );
         // ndtri_table_f32 against AS241 on its range, every octave, both ends, p = ½
@@ -592,7 +696,7 @@ mod tests {
             p *= 1.0 + 1.0 / 4096.0;
         }
         assert_eq!(ndtri_table_f32(0.5), 0.0);
-        eprintln!("ln_f32 {worst} ulp, sincos {worst_sc}, ndtri table {worst_t}");
+        eprintln!("neg2_ln {worst} ulp, sincos {worst_sc}, ndtri table {worst_t}");
         assert!(
             worst_t < 3e-7,
             "ndtri_table_f32 worst relative error {worst_t}"

@@ -5,7 +5,8 @@
 //! checks that every kernel equals [`element`] bit for bit.
 
 use super::math::{
-    ln, ln_f32, ndtri_table_f32, ppnd16, sincos_turn24, sincos_turn24_f32, NDTRI_TABLE_MIN_P,
+    ln, ndtri_table_f32, neg2_ln_unit24_f32, ppnd16, sincos_turn24, sincos_turn24_f32,
+    NDTRI_TABLE_MIN_P,
 };
 use crate::element::{DType, Element};
 use crate::rng::philox::StreamKey;
@@ -149,20 +150,20 @@ pub(crate) fn box_muller(w0: u32, w1: u32) -> (f64, f64) {
     (rho * c, rho * s)
 }
 
-/// [`box_muller`] in f32: `u1 = ((w0 >> 8) + 1)·2⁻²⁴`, `ρ = √(−2 ln u1)`, `(ρ cos, ρ sin)` of
-/// `2π·(w1 >> 8)·2⁻²⁴`.
+/// [`box_muller`] in f32 for `mean + std·z`: `u1 = ((w0 >> 8) + 1)·2⁻²⁴`,
+/// `ρ·std = √(−2 ln u1)·std`, then `(fma(ρ·std, cos θ, mean), fma(ρ·std, sin θ, mean))`,
+/// `θ = 2π·(w1 >> 8)·2⁻²⁴`.
 #[inline(always)]
-pub(crate) fn box_muller_f32(w0: u32, w1: u32) -> (f32, f32) {
-    let rho = box_muller_rho_f32(w0);
+pub(crate) fn box_muller_f32(w0: u32, w1: u32, mean: f32, std: f32) -> (f32, f32) {
+    let rs = box_muller_rho_f32(w0) * std;
     let (s, c) = sincos_turn24_f32(w1 >> 8);
-    (rho * c, rho * s)
+    (rs.mul_add(c, mean), rs.mul_add(s, mean))
 }
 
 /// The radius of [`box_muller_f32`]: `√(−2 ln u1)`, `u1 = ((w0 >> 8) + 1)·2⁻²⁴`.
 #[inline(always)]
 pub(crate) fn box_muller_rho_f32(w0: u32) -> f32 {
-    let u1 = ((w0 >> 8) + 1) as f32 * (1.0 / 16_777_216.0);
-    (-2.0 * ln_f32(u1)).sqrt()
+    neg2_ln_unit24_f32((w0 >> 8) + 1).sqrt()
 }
 
 /// Truncated normal in f32 from a 24-bit unit `u ∈ [0, 1)` (see [`Trunc32`]). `Φ⁻¹(p)` (`p`
@@ -237,9 +238,8 @@ pub(crate) fn element<T: Element>(prep: &Prep, key: &StreamKey, i: u64) -> T {
         Prep::Normal32 { mean, std } => {
             let w = key.block(i >> 2);
             let k = ((i >> 1) & 1) as usize * 2;
-            let (c, s) = box_muller_f32(w[k], w[k + 1]);
-            let z = if i & 1 == 0 { c } else { s };
-            T::from_f32(mean + std * z)
+            let (c, s) = box_muller_f32(w[k], w[k + 1], mean, std);
+            T::from_f32(if i & 1 == 0 { c } else { s })
         }
         Prep::Trunc32 { t } => {
             T::from_f32(trunc_f32(unit24(key.block(i >> 2)[(i & 3) as usize]), &t))

@@ -121,6 +121,28 @@ trait Words {
         }
     }
 
+    /// [`box_muller_f32`](super::scalar::box_muller_f32) for one lane pair of a tile: `(c, s)` from words `(w0, w1)`; the
+    /// default is the scalar code in two passes (radius, then angle), which LLVM vectorises.
+    #[inline(always)]
+    fn normal32(
+        w0: &[u32; TB],
+        w1: &[u32; TB],
+        mean: f32,
+        std: f32,
+        c: &mut [f32; TB],
+        s: &mut [f32; TB],
+    ) {
+        let mut rs = [0f32; TB];
+        for (r, &x) in rs.iter_mut().zip(w0) {
+            *r = box_muller_rho_f32(x) * std;
+        }
+        for j in 0..TB {
+            let (sn, cs) = sincos_turn24_f32(w1[j] >> 8);
+            c[j] = rs[j].mul_add(cs, mean);
+            s[j] = rs[j].mul_add(sn, mean);
+        }
+    }
+
     /// Copies a finished tile to its place in the output, bypassing the cache where the
     /// kernel can (non-temporal stores); the default is a plain copy.
     #[inline(always)]
@@ -160,6 +182,19 @@ impl Words for Avx512Words {
     fn trunc32(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
         // SAFETY: as in `words` (only the AVX-512 kernel instantiates this).
         unsafe { trunc32_avx512(w, t, out) }
+    }
+
+    #[inline(always)]
+    fn normal32(
+        w0: &[u32; TB],
+        w1: &[u32; TB],
+        mean: f32,
+        std: f32,
+        c: &mut [f32; TB],
+        s: &mut [f32; TB],
+    ) {
+        // SAFETY: as in `words` (only the AVX-512 kernel instantiates this).
+        unsafe { normal32_avx512(w0, w1, mean, std, c, s) }
     }
 
     /// The 64-byte-aligned interior of `dst` with `vmovntdq` (no read-for-ownership of lines
@@ -250,6 +285,82 @@ unsafe fn trunc32_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
             out[j + k] = trunc_f32(unit24(w[j + k]), t);
             below &= below - 1;
         }
+    }
+}
+
+/// [`box_muller_f32`](super::scalar::box_muller_f32) on 16 lane pairs at a time, step for step the scalar code (same
+/// roundings, same fused multiply-adds) with each table lookup one permute: `vpermps` on the
+/// 16-entry `ln` table, `vpermt2ps` on the 32-entry `sin`/`cos` table. The angle's offset is
+/// taken from the word's bits in place (`(w & 0x07FF_FF00) − 2²⁶` is 2⁸ times the scalar
+/// code's integer, and the constant is `2⁻⁸` times its constant: the same product). Safety: as
+/// [`words_avx512`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn normal32_avx512(
+    w0: &[u32; TB],
+    w1: &[u32; TB],
+    mean: f32,
+    std: f32,
+    c: &mut [f32; TB],
+    s: &mut [f32; TB],
+) {
+    use super::math::{LN_TABLE, SINCOS_TABLE, TURN24_F32};
+    use std::arch::x86_64::*;
+    let invc = _mm512_loadu_ps(LN_TABLE[0].as_ptr());
+    let t2 = _mm512_loadu_ps(LN_TABLE[1].as_ptr());
+    let sin_lo = _mm512_loadu_ps(SINCOS_TABLE[0][..16].as_ptr());
+    let sin_hi = _mm512_loadu_ps(SINCOS_TABLE[0][16..].as_ptr());
+    let cos_lo = _mm512_loadu_ps(SINCOS_TABLE[1][..16].as_ptr());
+    let cos_hi = _mm512_loadu_ps(SINCOS_TABLE[1][16..].as_ptr());
+    let one_i = _mm512_set1_epi32(1);
+    let off = _mm512_set1_epi32(0x3F33_0000);
+    let c24 = _mm512_set1_epi32(24);
+    let expo_mask = _mm512_set1_epi32(0xFF80_0000u32 as i32);
+    let (one, m_one, m_two) = (
+        _mm512_set1_ps(1.0),
+        _mm512_set1_ps(-1.0),
+        _mm512_set1_ps(-2.0),
+    );
+    let (q3, q2, q1) = (
+        _mm512_set1_ps(-0.4),
+        _mm512_set1_ps(0.5),
+        _mm512_set1_ps(-2.0 / 3.0),
+    );
+    let ln4 = _mm512_set1_ps(1.386_294_4);
+    let frac_mask = _mm512_set1_epi32(0x07FF_FF00);
+    let half_turn = _mm512_set1_epi32(0x0400_0000);
+    let step = _mm512_set1_ps(TURN24_F32 * (1.0 / 256.0));
+    let (s5, s3) = (_mm512_set1_ps(1.0 / 120.0), _mm512_set1_ps(-1.0 / 6.0));
+    let (c4, c2) = (_mm512_set1_ps(1.0 / 24.0), _mm512_set1_ps(-0.5));
+    let (meanv, stdv) = (_mm512_set1_ps(mean), _mm512_set1_ps(std));
+    for j in (0..TB).step_by(16) {
+        // ρ·std = √(−2 ln u1)·std (neg2_ln_unit24_f32)
+        let a = _mm512_loadu_si512(w0[j..j + 16].as_ptr().cast());
+        let k = _mm512_add_epi32(_mm512_srli_epi32::<8>(a), one_i);
+        let ix = _mm512_castps_si512(_mm512_cvtepi32_ps(k));
+        let tmp = _mm512_sub_epi32(ix, off);
+        let i = _mm512_srli_epi32::<19>(tmp); // vpermps reads the low 4 bits
+        let kk = _mm512_cvtepi32_ps(_mm512_sub_epi32(c24, _mm512_srli_epi32::<23>(tmp)));
+        let z = _mm512_castsi512_ps(_mm512_sub_epi32(ix, _mm512_and_si512(tmp, expo_mask)));
+        let r = _mm512_fmadd_ps(z, _mm512_permutexvar_ps(i, invc), m_one);
+        let q = _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_fmadd_ps(q3, r, q2), r, q1), r, one);
+        let tail = _mm512_fmadd_ps(_mm512_mul_ps(r, r), q, _mm512_mul_ps(m_two, r));
+        let y = _mm512_add_ps(_mm512_fmadd_ps(kk, ln4, _mm512_permutexvar_ps(i, t2)), tail);
+        let rs = _mm512_mul_ps(_mm512_sqrt_ps(y), stdv);
+        // sin/cos of the angle (sincos_turn24_f32)
+        let b = _mm512_loadu_si512(w1[j..j + 16].as_ptr().cast());
+        let ii = _mm512_srli_epi32::<27>(b);
+        let d = _mm512_sub_epi32(_mm512_and_si512(b, frac_mask), half_turn);
+        let x = _mm512_mul_ps(_mm512_cvtepi32_ps(d), step);
+        let x2 = _mm512_mul_ps(x, x);
+        let sx = _mm512_fmadd_ps(_mm512_mul_ps(x, x2), _mm512_fmadd_ps(x2, s5, s3), x);
+        let cm1 = _mm512_mul_ps(x2, _mm512_fmadd_ps(x2, c4, c2));
+        let sa = _mm512_permutex2var_ps(sin_lo, ii, sin_hi);
+        let ca = _mm512_permutex2var_ps(cos_lo, ii, cos_hi);
+        let sn = _mm512_fmadd_ps(sa, cm1, _mm512_fmadd_ps(ca, sx, sa));
+        let cs = _mm512_fmadd_ps(ca, cm1, _mm512_fnmadd_ps(sa, sx, ca));
+        _mm512_storeu_ps(c[j..j + 16].as_mut_ptr(), _mm512_fmadd_ps(rs, cs, meanv));
+        _mm512_storeu_ps(s[j..j + 16].as_mut_ptr(), _mm512_fmadd_ps(rs, sn, meanv));
     }
 }
 
@@ -390,20 +501,11 @@ fn tile<T: Element, W: Words>(prep: &Prep, key: &StreamKey, b0: u64, out: &mut [
             store4(&v, out);
         }
         Prep::Normal32 { mean, std } => {
-            // Two passes (ρ, then sin/cos): each loop keeps its constants in registers.
             let mut v = [[0f32; TB]; 4];
-            let mut rho = [[0f32; TB]; 2];
-            for p in 0..2 {
-                for j in 0..TB {
-                    rho[p][j] = box_muller_rho_f32(w[2 * p][j]);
-                }
-            }
-            for p in 0..2 {
-                for j in 0..TB {
-                    let (s, c) = sincos_turn24_f32(w[2 * p + 1][j] >> 8);
-                    v[2 * p][j] = mean + std * (rho[p][j] * c);
-                    v[2 * p + 1][j] = mean + std * (rho[p][j] * s);
-                }
+            let (v01, v23) = v.split_at_mut(2);
+            for (p, vp) in [v01, v23].into_iter().enumerate() {
+                let (c, s) = vp.split_at_mut(1);
+                W::normal32(&w[2 * p], &w[2 * p + 1], mean, std, &mut c[0], &mut s[0]);
             }
             store4_f32(&v, out);
         }
