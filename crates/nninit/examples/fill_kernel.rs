@@ -1,6 +1,7 @@
 //! Times one Philox fill kernel on one thread (for profiling with `perf`).
-//! Run: cargo run --release -p nninit --example fill_kernel -- [uniform|normal|trunc_normal|trunc_normal_002] [MiElements] [reps] [avx512|avx2|baseline]
-//! (the last: force that kernel; default the best this CPU has)
+//! Run: cargo run --release -p nninit --example fill_kernel -- [uniform|normal|trunc_normal|trunc_normal_002] [MiElements] [reps] [avx512|avx2|baseline|threads=N]
+//! (the last: force that kernel on one thread, or the best kernel on N threads; default the best
+//! kernel on one thread)
 use nninit::fill::__private::{fill_isa, Isa};
 use nninit::{fill, Par, Sampler, StreamKey};
 use std::time::Instant;
@@ -46,9 +47,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("baseline") => Some(Isa::Baseline),
         _ => None,
     };
+    let par = args
+        .get(4)
+        .and_then(|a| a.strip_prefix("threads="))
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(Par::Seq, Par::threads);
     let run = |key: StreamKey, out: &mut [f32]| match isa {
         Some(isa) => fill_isa(isa, &s, key, 0, out, true),
-        None => fill::fill(&s, key, out, Par::Seq),
+        None => fill::fill(&s, key, out, par),
     };
     let mut out = vec![0f32; n];
     run(StreamKey::new(1, 2), &mut out)?;
@@ -58,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let ns = t.elapsed().as_secs_f64() * 1e9 / (reps * n) as f64;
     println!(
-        "{which}: {ns:.3} ns/element (1 thread), checksum {}",
+        "{which}: {ns:.3} ns/element ({par:?}), checksum {}",
         out[n / 3]
     );
     Ok(())
