@@ -138,6 +138,12 @@ fn bench_json_has_its_keys() {
     }
     for r in v["rows"].as_array().unwrap() {
         assert!(r["gb_per_s"].as_f64().unwrap() > 0.0);
+        let ratio = r["ratio_vs_memset"].as_f64().unwrap();
+        assert!(ratio.is_finite() && ratio > 0.0, "{r}");
+        if r["name"] == "memset" {
+            // the median of its rounds' t_memset / t_memset
+            assert_eq!(ratio, 1.0);
+        }
     }
 }
 
