@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Prints `text` to stdout. A closed pipe (`nninit table | head`) ends the program quietly
 /// with status 0 instead of panicking, as Unix tools do.
@@ -46,24 +46,62 @@ pub fn check_output_path(path: &Path, flag: &str, ext: &str, what: &str) -> Resu
 /// Writes `bytes` to `path` through a temporary file in the same directory, then renames it,
 /// so a reader never sees a partial file and a failure leaves nothing behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// Follows `path` through symbolic links (up to 40), so that writing "to a link" replaces the
+/// file it points to and keeps the link. A dangling link gives the path it points to.
+fn through_links(path: &Path) -> PathBuf {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&p) {
+                Ok(t) if t.is_absolute() => p = t,
+                Ok(t) => p = p.parent().unwrap_or(Path::new(".")).join(t),
+                Err(_) => break,
+            },
+            _ => break,
+        }
+    }
+    p
+}
+
+/// [`write_atomic`] with the contents written by `write` (into a buffered temporary file in
+/// the target's directory; renamed over the target only when `write` and the flush succeed).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
+    write_atomic_via(path, |tmp| -> Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(tmp)?);
+        write(&mut w)?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(())
+    })
+}
+
+/// The core of the atomic writes: `write` creates and fills the temporary file whose path it
+/// is given (in the target's directory), which is then renamed over the target; on any error
+/// the temporary file is removed and the target is untouched. A path that is a symbolic link
+/// is written through: the link stays, the file it points to is replaced.
+pub fn write_atomic_via(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let target = through_links(path);
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    if path.is_dir() {
+    if target.is_dir() {
         bail!("{} is a directory", path.display());
     }
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
+    let result = write(&tmp).and_then(|()| {
+        std::fs::rename(&tmp, &target).context("rename")?;
+        Ok(())
+    });
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot write {}", path.display()));
@@ -73,7 +111,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The NumPy `.npy` (format 1.0) encoding of a C-order little-endian array.
 /// `descr` is the NumPy dtype string (`<f4`, `<f8`, `<f2`); `data` the raw little-endian bytes.
+#[cfg(test)]
 pub fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let mut out = npy_header(descr, shape);
+    out.extend_from_slice(data);
+    out
+}
+
+/// The `.npy` (format 1.0) header of a C-order little-endian array (the data follows it).
+pub fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
     let shape_txt = match shape.len() {
         1 => format!("({},)", shape[0]),
         _ => format!(
@@ -91,11 +137,10 @@ pub fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
     header.push('\n');
-    let mut out = Vec::with_capacity(10 + header.len() + data.len());
+    let mut out = Vec::with_capacity(10 + header.len());
     out.extend_from_slice(b"\x93NUMPY\x01\x00");
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
-    out.extend_from_slice(data);
     out
 }
 

@@ -178,3 +178,51 @@ fn safetensors_output_is_byte_reproducible() {
         "{header}"
     );
 }
+
+/// Running out of memory part-way (the tensor fits, the .safetensors byte copy does not) is an
+/// error with a message, not an abort, and leaves no file.
+#[test]
+#[cfg(target_os = "linux")]
+fn out_of_memory_is_an_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("big.safetensors");
+    let bin = assert_cmd::cargo::cargo_bin("nninit");
+    // 2·10⁸ f32 = 800 MB for the tensor under a 1.3 GB address-space limit: the fill fits,
+    // a second 800 MB does not
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1300000 && exec '{}' fill --init zeros --shape 20000,10000 --out '{}'",
+            bin.display(),
+            out.display()
+        ))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("not enough memory"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// `--out` through a symbolic link replaces the file it points to and keeps the link.
+#[test]
+#[cfg(unix)]
+fn out_through_a_symlink_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.npy");
+    let link = dir.path().join("link.npy");
+    std::fs::write(&real, b"old").unwrap();
+    std::os::unix::fs::symlink("real.npy", &link).unwrap();
+    nninit()
+        .args(["fill", "--init", "ones", "--shape", "3", "--out"])
+        .arg(&link)
+        .assert()
+        .success();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let bytes = std::fs::read(&real).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    assert_eq!(bytes.len(), 128 + 12);
+}

@@ -1,16 +1,18 @@
 //! `nninit fill`: one tensor, filled and written to a file (or JSON on stdout).
 
 use crate::args::FillArgs;
-use crate::io::{npy_bytes, write_atomic};
+use crate::io::{npy_header, write_atomic_via, write_atomic_with};
 use anyhow::{bail, Context, Result};
 use half::{bf16, f16};
 use nninit::{DType, Element, Init, Layout, Shape, Stream};
 use serde::Serialize;
+use std::io::Write;
 use std::path::Path;
 
 /// `--out -` JSON document.
 #[derive(Serialize)]
-struct FillJson<'a> {
+#[serde(bound = "")]
+struct FillJson<'a, T: Element> {
     init: String,
     shape: &'a [usize],
     dtype: &'a str,
@@ -20,7 +22,16 @@ struct FillJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     flavor: Option<&'a str>,
     /// Row-major values, widened to f64 exactly.
-    data: Vec<f64>,
+    data: Values<'a, T>,
+}
+
+/// Serialises as a sequence of the values widened to f64 (without an f64 copy of the tensor).
+struct Values<'a, T>(&'a [T]);
+
+impl<T: Element> Serialize for Values<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|x| x.to_f64()))
+    }
 }
 
 /// Parses `--shape 64,32`: non-negative integers. A 0 dimension is allowed, as in PyTorch:
@@ -57,7 +68,7 @@ fn fill_as<T: Element, S: Stream>(
 }
 
 /// Raw little-endian bytes of the values.
-trait LeBytes {
+trait LeBytes: Element {
     fn le(&self, out: &mut Vec<u8>);
 }
 impl LeBytes for f32 {
@@ -81,37 +92,11 @@ impl LeBytes for f16 {
     }
 }
 
-/// A filled tensor of some dtype.
-pub struct Filled {
-    pub bytes: Vec<u8>,
-    pub values: Vec<f64>,
-}
-
-fn pack<T: Element + LeBytes>(v: Vec<T>) -> Filled {
-    let mut bytes = Vec::with_capacity(v.len() * T::DTYPE.size_of());
-    for x in &v {
-        x.le(&mut bytes);
-    }
-    Filled {
-        values: v.iter().map(|x| x.to_f64()).collect(),
-        bytes,
-    }
-}
-
-/// Fills `shape` with `init` in `dtype` from `stream`.
-pub fn fill_dtype<S: Stream>(
-    init: &Init,
-    shape: &Shape,
-    layout: Layout,
-    dtype: DType,
-    stream: &mut S,
-) -> Result<Filled> {
-    Ok(match dtype {
-        DType::F32 => pack(fill_as::<f32, S>(init, shape, layout, stream)?),
-        DType::F64 => pack(fill_as::<f64, S>(init, shape, layout, stream)?),
-        DType::BF16 => pack(fill_as::<bf16, S>(init, shape, layout, stream)?),
-        DType::F16 => pack(fill_as::<f16, S>(init, shape, layout, stream)?),
-    })
+/// The output, checked before anything is drawn.
+enum Out<'p> {
+    Stdout,
+    Npy(&'p Path),
+    Safetensors(&'p Path),
 }
 
 pub fn run(a: &FillArgs) -> Result<()> {
@@ -119,12 +104,6 @@ pub fn run(a: &FillArgs) -> Result<()> {
     let shape = parse_shape(&a.shape)?;
     let layout: Layout = a.layout.parse().context("--layout")?;
     let dtype: DType = a.dtype.parse().context("--dtype")?;
-    // Check the output kind before drawing anything.
-    enum Out<'p> {
-        Stdout,
-        Npy(&'p Path),
-        Safetensors(&'p Path),
-    }
     let out = if a.out == "-" {
         Out::Stdout
     } else {
@@ -145,16 +124,37 @@ pub fn run(a: &FillArgs) -> Result<()> {
     };
     let mut stream =
         super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?.with_threads(a.threads);
-    let filled = fill_dtype(&init, &shape, layout, dtype, &mut stream)?;
-    if let Some(bad) = filled.values.iter().find(|v| !v.is_finite()) {
-        let n = filled.values.iter().filter(|v| !v.is_finite()).count();
+    match dtype {
+        DType::F32 => write::<f32, _>(a, &init, &shape, layout, &mut stream, &out),
+        DType::F64 => write::<f64, _>(a, &init, &shape, layout, &mut stream, &out),
+        DType::BF16 => write::<bf16, _>(a, &init, &shape, layout, &mut stream, &out),
+        DType::F16 => write::<f16, _>(a, &init, &shape, layout, &mut stream, &out),
+    }
+}
+
+/// Fills the tensor in `T` and writes it. Memory: the tensor, plus for `.safetensors` one byte
+/// copy of it (the crate's writer takes bytes); both allocations are checked (an error, not an
+/// abort, when memory runs out). `.npy` and JSON stream from the tensor.
+fn write<T: LeBytes, S: Stream>(
+    a: &FillArgs,
+    init: &Init,
+    shape: &Shape,
+    layout: Layout,
+    stream: &mut S,
+    out: &Out,
+) -> Result<()> {
+    let dtype = T::DTYPE;
+    let v = fill_as::<T, S>(init, shape, layout, stream)?;
+    if let Some(bad) = v.iter().map(|x| x.to_f64()).find(|x| !x.is_finite()) {
+        let n = v.iter().filter(|x| !x.to_f64().is_finite()).count();
         bail!(
             "--init {init} overflows {dtype}: {n} of {} values are {bad} (the parameters exceed \
              the dtype's range); use smaller parameters or a wider --dtype. Nothing written.",
-            filled.values.len()
+            v.len()
         );
     }
-    match out {
+    let flavor = (a.rng == "torch").then_some(a.flavor.as_deref().unwrap_or("avx2"));
+    match *out {
         Out::Stdout => {
             let doc = FillJson {
                 init: init.to_string(),
@@ -162,10 +162,19 @@ pub fn run(a: &FillArgs) -> Result<()> {
                 dtype: dtype.name(),
                 seed: a.seed,
                 rng: &a.rng,
-                flavor: (a.rng == "torch").then_some(a.flavor.as_deref().unwrap_or("avx2")),
-                data: filled.values,
+                flavor,
+                data: Values(&v),
             };
-            crate::io::print_stdout(&format!("{}\n", serde_json::to_string(&doc)?))?;
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            let r = serde_json::to_writer(&mut w, &doc)
+                .map_err(std::io::Error::from)
+                .and_then(|()| w.write_all(b"\n"))
+                .and_then(|()| w.flush());
+            match r {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+                Err(e) => return Err(e).context("cannot write to stdout"),
+            }
         }
         Out::Npy(p) => {
             let descr = match dtype {
@@ -174,7 +183,18 @@ pub fn run(a: &FillArgs) -> Result<()> {
                 DType::F16 => "<f2",
                 DType::BF16 => unreachable_bf16()?,
             };
-            write_atomic(p, &npy_bytes(descr, shape.dims(), &filled.bytes))?;
+            write_atomic_with(p, |w| {
+                w.write_all(&npy_header(descr, shape.dims()))?;
+                let mut buf = Vec::with_capacity((1 << 16) * dtype.size_of());
+                for chunk in v.chunks(1 << 16) {
+                    buf.clear();
+                    for x in chunk {
+                        x.le(&mut buf);
+                    }
+                    w.write_all(&buf)?;
+                }
+                Ok(())
+            })?;
         }
         Out::Safetensors(p) => {
             let st = match dtype {
@@ -183,25 +203,61 @@ pub fn run(a: &FillArgs) -> Result<()> {
                 DType::BF16 => safetensors::Dtype::BF16,
                 DType::F16 => safetensors::Dtype::F16,
             };
-            let view =
-                safetensors::tensor::TensorView::new(st, shape.dims().to_vec(), &filled.bytes)
-                    .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
+            let n = v.len() * dtype.size_of();
+            let mut bytes: Vec<u8> = Vec::new();
+            bytes.try_reserve_exact(n).map_err(|_| {
+                anyhow::anyhow!(
+                    "--shape {shape}: not enough memory for the .safetensors bytes ({} MiB)",
+                    n >> 20
+                )
+            })?;
+            for x in &v {
+                x.le(&mut bytes);
+            }
+            drop(v);
+            let view = safetensors::tensor::TensorView::new(st, shape.dims().to_vec(), &bytes)
+                .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
             let mut meta = std::collections::HashMap::new();
             meta.insert("init".to_string(), init.to_string());
             meta.insert("seed".to_string(), a.seed.to_string());
             meta.insert("rng".to_string(), a.rng.clone());
-            if a.rng == "torch" {
-                meta.insert(
-                    "flavor".to_string(),
-                    a.flavor.as_deref().unwrap_or("avx2").to_string(),
-                );
+            if let Some(f) = flavor {
+                meta.insert("flavor".to_string(), f.to_string());
             }
-            let bytes = safetensors::tensor::serialize([("weight", view)], Some(meta))
-                .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
-            // sorted header keys: the same fill gives the same bytes on every run
-            write_atomic(p, &nninit_diag::weights::canonical_safetensors(bytes))?;
+            write_atomic_via(p, |tmp| {
+                // the crate writes through a private (0600) temporary file: keep the
+                // permissions an ordinary new file gets here (umask), as the .npy path does
+                let perms = std::fs::File::create(tmp)?.metadata()?.permissions();
+                // streams the data from `bytes` (no second copy)
+                safetensors::tensor::serialize_to_file([("weight", view)], Some(meta), tmp)
+                    .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
+                std::fs::set_permissions(tmp, perms)?;
+                // sorted header keys: the same fill gives the same bytes on every run
+                canonical_header_in_place(tmp)
+            })?;
         }
     }
+    Ok(())
+}
+
+/// Sorts the keys of the safetensors header of the file at `path` in place (same length; see
+/// [`nninit_diag::weights::canonical_safetensors`]) and syncs the file.
+fn canonical_header_in_place(path: &Path) -> Result<()> {
+    use std::io::{Read, Seek};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len)?;
+    let n = usize::try_from(u64::from_le_bytes(len)).context("safetensors header length")?;
+    let mut head = len.to_vec();
+    head.resize(8 + n, 0);
+    f.read_exact(&mut head[8..])?;
+    let sorted = nninit_diag::weights::canonical_safetensors(head);
+    f.seek(std::io::SeekFrom::Start(0))?;
+    f.write_all(&sorted)?;
+    f.sync_all()?;
     Ok(())
 }
 
