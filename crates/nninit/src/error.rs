@@ -30,13 +30,13 @@ pub enum InitError {
         shape: Vec<usize>,
     },
     /// A standard deviation is negative or not finite.
-    #[error("std must be finite and >= 0, got {std}")]
+    #[error("std must be finite and >= 0, got {}", Num(*std))]
     InvalidStd {
         /// The value given.
         std: f64,
     },
     /// A numeric parameter is out of its valid range or not finite.
-    #[error("invalid {name} = {value}: {expected}")]
+    #[error("invalid {name} = {}: {expected}", Num(*value))]
     InvalidParam {
         /// The parameter's name.
         name: &'static str,
@@ -46,7 +46,7 @@ pub enum InitError {
         expected: &'static str,
     },
     /// An interval [a, b] with a >= b (or a > b for uniform, which allows a == b as PyTorch does).
-    #[error("empty range: {what} needs a < b, got a = {a}, b = {b}")]
+    #[error("empty range: {what} needs a < b, got a = {}, b = {}", Num(*a), Num(*b))]
     EmptyRange {
         /// Which scheme or parameter.
         what: &'static str,
@@ -56,7 +56,7 @@ pub enum InitError {
         b: f64,
     },
     /// The sparsity of `sparse` is outside [0, 1).
-    #[error("sparsity must be in [0, 1), got {sparsity}")]
+    #[error("sparsity must be in [0, 1), got {}", Num(*sparsity))]
     InvalidSparsity {
         /// The value given.
         sparsity: f64,
@@ -139,3 +139,20 @@ pub enum InitError {
 
 /// Result alias of the core crate.
 pub type Result<T> = std::result::Result<T, InitError>;
+
+/// A number as people write it in a spec or a message: plain decimals for magnitudes in
+/// `[1e-4, 1e15)` (and 0), otherwise scientific (`1e300`, `1e-17`, `-2.5e20`) instead of
+/// hundreds of digits. Either form is the shortest that parses back to the same f64.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || !a.is_finite() || (1e-4..1e15).contains(&a) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}

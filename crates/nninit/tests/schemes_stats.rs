@@ -259,6 +259,17 @@ fn orthogonal_is_orthogonal() {
     }
 }
 
+/// A negative gain (accepted, as PyTorch's `orthogonal_`) flips every entry: the same draws
+/// times −|gain|, exactly.
+#[test]
+fn orthogonal_negative_gain_is_the_mirror_image() {
+    for dims in [vec![8usize, 5], vec![5, 8]] {
+        let pos = fill_f64(&Init::Orthogonal { gain: 2.0 }, &dims, Layout::Torch, 7);
+        let neg = fill_f64(&Init::Orthogonal { gain: -2.0 }, &dims, Layout::Torch, 7);
+        assert!(pos.iter().zip(&neg).all(|(p, n)| *n == -*p), "{dims:?}");
+    }
+}
+
 #[test]
 fn eye_dirac_sparse_structure() {
     let e = fill_f64(&Init::Eye, &[3, 5], Layout::Torch, 0);

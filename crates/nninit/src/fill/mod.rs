@@ -209,10 +209,7 @@ impl Sampler {
                 if let Prep::Trunc { dp, .. } = self.prepare::<f64>() {
                     #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
                     if !(dp > 0.0) {
-                        return Err(InitError::Unsupported(format!(
-                            "trunc_normal window [{a}, {b}] (mean {mean}, std {std}) has no \
-                             probability mass in f64; move [a, b] closer to the mean"
-                        )));
+                        return Err(crate::rng::transform::massless_window(mean, std, a, b));
                     }
                 }
             }

@@ -81,6 +81,38 @@ pub fn window_mass(za: f64, zb: f64) -> f64 {
     phi(hi) - phi(lo)
 }
 
+/// The error for a trunc_normal window whose mass f64 cannot resolve ([`window_mass`] is 0):
+/// either it lies in the far tail (Φ underflows beyond about 37 std) or it is narrower than
+/// the spacing of f64 values of Φ where it lies (e.g. `[0, 1e-17]` at std 1).
+pub(crate) fn massless_window(mean: f64, std: f64, a: f64, b: f64) -> crate::InitError {
+    use crate::error::Num;
+    let (za, zb) = ((a - mean) / std, (b - mean) / std);
+    let near = if za <= 0.0 && zb >= 0.0 {
+        0.0
+    } else {
+        za.abs().min(zb.abs())
+    };
+    let what = if near > 37.0 {
+        format!(
+            "it lies about {} std from the mean, where Φ underflows f64; move [a, b] closer",
+            Num(near.round())
+        )
+    } else {
+        format!(
+            "it is {} std wide, narrower than f64 resolves Φ {} std from the mean; widen [a, b]",
+            Num(zb - za),
+            Num((near * 100.0).round() / 100.0)
+        )
+    };
+    crate::InitError::Unsupported(format!(
+        "trunc_normal window [{}, {}] (mean {}, std {}) has no probability mass in f64: {what}",
+        Num(a),
+        Num(b),
+        Num(mean),
+        Num(std)
+    ))
+}
+
 /// `N(mean, std²)` conditioned on `[a, b]`, by exact rejection per element:
 /// if the window holds more than 30 % of the mass, draw normals until one lands inside;
 /// otherwise draw `x ~ U[a, b]` and accept with probability `exp(−(z² − z_mode²)/2)`, where

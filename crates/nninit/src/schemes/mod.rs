@@ -171,7 +171,7 @@ pub enum Init {
     /// built from the same draws: the same distribution, half the flops. Values depend on the
     /// CPU's SIMD level (faer's kernels) but not on the number of threads.
     Orthogonal {
-        /// Gain (dimensionless).
+        /// Gain (dimensionless; any finite value, as PyTorch: a negative gain flips the sign).
         gain: f64,
     },
     /// Identity matrix (2-D only; `eye_`).
@@ -447,18 +447,14 @@ impl Init {
                 let mass = crate::rng::transform::window_mass(za, zb);
                 #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
                 if !(mass > 0.0) {
-                    return Err(InitError::Unsupported(format!(
-                        "trunc_normal window [{a}, {b}] (mean {mean}, std {std}) has no \
-                         probability mass in f64: it lies about {:.0} std from the mean; move \
-                         [a, b] closer",
-                        za.abs().min(zb.abs())
-                    )));
+                    return Err(crate::rng::transform::massless_window(mean, std, a, b));
                 }
                 Ok(())
             }
-            Init::XavierUniform { gain }
-            | Init::XavierNormal { gain }
-            | Init::Orthogonal { gain } => check_gain(gain),
+            Init::XavierUniform { gain } | Init::XavierNormal { gain } => check_gain(gain),
+            // any finite gain, as PyTorch (`orthogonal_` multiplies by it; a negative gain
+            // flips the sign of every entry, still an orthogonal matrix times |gain|)
+            Init::Orthogonal { gain } => check_finite("gain", gain),
             Init::KaimingUniform { a, .. } | Init::KaimingNormal { a, .. } => check_finite("a", a),
             Init::VarianceScaling { scale, .. } => {
                 if !(scale.is_finite() && scale > 0.0) {

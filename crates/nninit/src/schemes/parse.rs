@@ -3,7 +3,7 @@
 //! `key=value`), which parses back to the same value.
 
 use super::{trunc_moments, Init};
-use crate::error::{InitError, Result};
+use crate::error::{InitError, Num, Result};
 use crate::fan::Mode;
 use crate::gain::Nonlinearity;
 
@@ -113,7 +113,10 @@ impl<'a> Args<'a> {
                 self.positional.len()
             )));
         }
-        for (k, _) in &self.keyed {
+        for (i, (k, _)) in self.keyed.iter().enumerate() {
+            if self.keyed[..i].iter().any(|(j, _)| j == k) {
+                return Err(self.bad(format!("parameter '{k}' is given more than once")));
+            }
             if !keys.contains(k) {
                 return Err(self.bad(format!(
                     "unknown parameter '{k}'; expected {}",
@@ -309,35 +312,35 @@ impl std::fmt::Display for Init {
         let name = self.name();
         let mut p: Vec<String> = vec![];
         match *self {
-            Init::Constant(v) => p.push(format!("value={v}")),
+            Init::Constant(v) => p.push(format!("value={}", Num(v))),
             Init::Zeros | Init::Ones | Init::Eye => {}
             Init::Uniform { a, b } => {
-                p.push(format!("a={a}"));
-                p.push(format!("b={b}"));
+                p.push(format!("a={}", Num(a)));
+                p.push(format!("b={}", Num(b)));
             }
             Init::Normal { mean, std } => {
                 if mean != 0.0 {
-                    p.push(format!("mean={mean}"));
+                    p.push(format!("mean={}", Num(mean)));
                 }
-                p.push(format!("std={std}"));
+                p.push(format!("std={}", Num(std)));
             }
             Init::TruncNormal { mean, std, a, b } => {
                 if mean != 0.0 {
-                    p.push(format!("mean={mean}"));
+                    p.push(format!("mean={}", Num(mean)));
                 }
-                p.push(format!("std={std}"));
+                p.push(format!("std={}", Num(std)));
                 if a != -2.0 {
-                    p.push(format!("a={a}"));
+                    p.push(format!("a={}", Num(a)));
                 }
                 if b != 2.0 {
-                    p.push(format!("b={b}"));
+                    p.push(format!("b={}", Num(b)));
                 }
             }
             Init::XavierUniform { gain }
             | Init::XavierNormal { gain }
             | Init::Orthogonal { gain } => {
                 if gain != 1.0 {
-                    p.push(format!("gain={gain}"));
+                    p.push(format!("gain={}", Num(gain)));
                 }
             }
             Init::KaimingUniform {
@@ -351,7 +354,7 @@ impl std::fmt::Display for Init {
                 nonlinearity,
             } => {
                 if a != 0.0 {
-                    p.push(format!("a={a}"));
+                    p.push(format!("a={}", Num(a)));
                 }
                 if mode != Mode::FanIn {
                     p.push(format!("mode={mode}"));
@@ -366,7 +369,7 @@ impl std::fmt::Display for Init {
                 distribution,
             } => {
                 if name == "variance_scaling" {
-                    p.push(format!("scale={scale}"));
+                    p.push(format!("scale={}", Num(scale)));
                     p.push(format!("mode={mode}"));
                     p.push(format!("distribution={}", distribution.name()));
                 }
@@ -377,8 +380,8 @@ impl std::fmt::Display for Init {
                 }
             }
             Init::Sparse { sparsity, std } => {
-                p.push(format!("sparsity={sparsity}"));
-                p.push(format!("std={std}"));
+                p.push(format!("sparsity={}", Num(sparsity)));
+                p.push(format!("std={}", Num(std)));
             }
         }
         if p.is_empty() {
@@ -610,9 +613,55 @@ mod tests {
             "normal:,",
             "constant",
             "trunc_normal:0,1,3,2",
+            "kaiming_uniform:a=1,a=2",
+            "xavier_normal:gain=-1",
+            "orthogonal:gain=inf",
         ] {
             assert!(s.parse::<Init>().is_err(), "{s} should not parse");
         }
+        let dup = "normal:std=1,std=2"
+            .parse::<Init>()
+            .unwrap_err()
+            .to_string();
+        assert!(dup.contains("'std' is given more than once"), "{dup}");
+        // PyTorch's orthogonal_ takes any gain
+        assert_eq!(
+            "orthogonal:gain=-2".parse::<Init>().ok(),
+            Some(Init::Orthogonal { gain: -2.0 })
+        );
+    }
+
+    #[test]
+    fn numbers_print_short_and_parse_back() {
+        for (init, text) in [
+            (Init::uniform(-1e30, 1e30), "uniform:a=-1e30,b=1e30"),
+            (Init::normal(0.0, 1e300), "normal:std=1e300"),
+            (Init::normal(0.0, 1e-17), "normal:std=1e-17"),
+            (Init::normal(1.5, 0.02), "normal:mean=1.5,std=0.02"),
+            (Init::normal(0.0, 123456.0), "normal:std=123456"),
+            (Init::Constant(-2.5e-7), "constant:value=-2.5e-7"),
+        ] {
+            assert_eq!(init.to_string(), text);
+            assert_eq!(text.parse::<Init>().ok(), Some(init), "{text}");
+        }
+        let e = Init::normal(0.0, -1e39).validate().unwrap_err().to_string();
+        assert_eq!(e, "std must be finite and >= 0, got -1e39");
+    }
+
+    #[test]
+    fn massless_windows_say_why() {
+        let far = Init::trunc_normal(0.0, 1.0, 50.0, 51.0)
+            .validate()
+            .unwrap_err();
+        assert!(far.to_string().contains("50 std from the mean"), "{far}");
+        let narrow = Init::trunc_normal(0.0, 1.0, 0.0, 1e-17)
+            .validate()
+            .unwrap_err();
+        let t = narrow.to_string();
+        assert!(
+            t.contains("[0, 1e-17]") && t.contains("widen [a, b]"),
+            "{t}"
+        );
     }
 
     #[test]
