@@ -47,10 +47,10 @@ pub trait Stream {
     /// Whether structured schemes must reproduce PyTorch's algorithm on this stream's draws
     /// (true for [`TorchGenerator`]): `orthogonal` then takes the QR of the Gaussian matrix as
     /// `torch.nn.init.orthogonal_` does, instead of Stewart's equivalent-in-distribution method
-    /// (half the flops). Default `false`.
-    fn mirrors_torch(&self) -> bool {
-        false
-    }
+    /// (half the flops). No default: a wrapper around another stream must forward it (a
+    /// wrapper that answered `false` for a `TorchGenerator` would silently stop matching
+    /// PyTorch).
+    fn mirrors_torch(&self) -> bool;
 }
 
 impl<S: Stream + ?Sized> Stream for &mut S {
@@ -100,5 +100,8 @@ impl<R: RngCore> Stream for RngStream<R> {
     }
     fn randperm(&mut self, n: usize) -> Vec<usize> {
         transform::randperm(&mut self.0, n)
+    }
+    fn mirrors_torch(&self) -> bool {
+        false
     }
 }

@@ -249,4 +249,7 @@ impl Stream for Philox {
         }
         r
     }
+    fn mirrors_torch(&self) -> bool {
+        false
+    }
 }
