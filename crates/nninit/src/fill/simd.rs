@@ -121,8 +121,9 @@ trait Words {
         }
     }
 
-    /// [`box_muller_f32`](super::scalar::box_muller_f32) for one lane pair of a tile: `(c, s)` from words `(w0, w1)`; the
-    /// default is the scalar code in two passes (radius, then angle), which LLVM vectorises.
+    /// [`box_muller_f32`](super::scalar::box_muller_f32) for one lane pair of a tile: `(c, s)`
+    /// from words `(w0, w1)`; the default is the scalar code in two passes (radius, then
+    /// angle), which LLVM vectorises.
     #[inline(always)]
     fn normal32(
         w0: &[u32; TB],
@@ -288,12 +289,12 @@ unsafe fn trunc32_avx512(w: &[u32; TB], t: &Trunc32, out: &mut [f32; TB]) {
     }
 }
 
-/// [`box_muller_f32`](super::scalar::box_muller_f32) on 16 lane pairs at a time, step for step the scalar code (same
-/// roundings, same fused multiply-adds) with each table lookup one permute: `vpermps` on the
-/// 16-entry `ln` table, `vpermt2ps` on the 32-entry `sin`/`cos` table. The angle's offset is
-/// taken from the word's bits in place (`(w & 0x07FF_FF00) − 2²⁶` is 2⁸ times the scalar
-/// code's integer, and the constant is `2⁻⁸` times its constant: the same product). Safety: as
-/// [`words_avx512`].
+/// [`box_muller_f32`](super::scalar::box_muller_f32) on 16 lane pairs at a time, step for
+/// step the scalar code (same roundings, same fused multiply-adds) with each table lookup one
+/// permute: `vpermps` on the 16-entry `ln` table, `vpermt2ps` on the 32-entry `sin`/`cos`
+/// table. The angle's offset is taken from the word's bits in place (`(w & 0x07FF_FF00) − 2²⁶`
+/// is 2⁸ times the scalar code's integer, and the constant is `2⁻⁸` times its constant: the
+/// same product). Safety: as [`words_avx512`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn normal32_avx512(
