@@ -242,6 +242,71 @@ fn far_tail_windows_are_valid_and_stay_inside() {
     }
 }
 
+/// The deepest windows f64 resolves (mass ≥ 2e-292, about 36.4 std) are drawn at full
+/// precision; before, a mass that was subnormal in f64 rounded `p` to 0 and put a few percent
+/// of the draws on the far bound (1e300 for `[38.4, 1e300]`). Deeper windows are refused.
+#[test]
+fn deepest_tail_windows_are_exact_or_refused() {
+    let (mu, var, mu4) = trunc_std_moments(-40.0, -36.0);
+    for (a, b, sign) in [
+        (-40.0, -36.0, 1.0),
+        (36.0, 1e300, -1.0),
+        (-1e300, -36.0, 1.0),
+    ] {
+        let s = Sampler::TruncNormal {
+            mean: 0.0,
+            std: 1.0,
+            a,
+            b,
+        };
+        let f64s = draw::<f64>(&s, 12, 100_000);
+        let f32s = to_f64(&draw::<f32>(&s, 13, 100_000));
+        let mut rs = nninit::RngStream(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2));
+        let mut w = vec![0f64; 100_000];
+        nninit::Init::trunc_normal(0.0, 1.0, a, b)
+            .fill(
+                &mut w,
+                &nninit::Shape::new(&[100_000]).unwrap(),
+                nninit::Layout::Torch,
+                &mut rs,
+            )
+            .unwrap();
+        for (label, xs) in [
+            ("philox f64", &f64s),
+            ("philox f32", &f32s),
+            ("std f64", &w),
+        ] {
+            // all within [36, 38] std of the mean (the mass beyond 38 is e^-74 of the window's)
+            assert!(
+                xs.iter()
+                    .all(|&x| (36.0 - 1e-5..38.0).contains(&(-sign * x))),
+                "{label} [{a}, {b}]: a value outside [36, 38] std"
+            );
+            let kurt = mu4 / (var * var);
+            assert_moments(
+                &format!("{label} [{a}, {b}]"),
+                xs,
+                sign * mu,
+                var.sqrt(),
+                kurt,
+            );
+        }
+    }
+    for (a, b) in [(38.4, 1e300), (38.0, 39.0), (-1e300, -37.0)] {
+        let s = Sampler::TruncNormal {
+            mean: 0.0,
+            std: 1.0,
+            a,
+            b,
+        };
+        let e = s.check().unwrap_err().to_string();
+        assert!(e.contains("move [a, b] closer"), "[{a}, {b}]: {e}");
+        assert!(nninit::Init::trunc_normal(0.0, 1.0, a, b)
+            .validate()
+            .is_err());
+    }
+}
+
 /// trunc_normal values stay inside [a, b] exactly (compared in f64) for every output type,
 /// also when a bound is not a value of the type (the clamp uses the bounds rounded inward):
 /// bf16/f16 with std 0.02 and bounds ±0.04, f32 with b = 0.5001 (rounds up in f32), a narrow

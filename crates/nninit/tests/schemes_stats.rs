@@ -139,12 +139,17 @@ fn trunc_cdf(mean: f64, std: f64, a: f64, b: f64) -> impl Fn(f64) -> f64 {
 
 #[test]
 fn trunc_normal_both_branches() {
-    // (mean, std, a, b): wide window (normal rejection) and a narrow off-centre one
-    // (uniform proposal), and JAX's he_normal (±2 std-units).
+    // (mean, std, a, b): wide window (normal rejection), narrow off-centre ones (uniform
+    // proposal: [2, 2.3]; Robert's exponential proposal: [2, 3]), JAX's he_normal (±2
+    // std-units), and wide tail windows on either side (exponential proposal; the uniform
+    // proposal would accept about once in 10⁹ draws there)
     let cases = [
         (0.0, 1.0, -1.0, 2.0),
+        (0.0, 1.0, 2.0, 2.3),
         (0.0, 1.0, 2.0, 3.0),
         (0.1, 0.05, -0.04, 0.04),
+        (0.0, 1.0, 3.0, 1e9),
+        (1.0, 2.0, -2e9, -5.0),
     ];
     for (i, &(m, s, a, b)) in cases.iter().enumerate() {
         let init = Init::trunc_normal(m, s, a, b);

@@ -208,7 +208,7 @@ impl Sampler {
                 }
                 if let Prep::Trunc { dp, .. } = self.prepare::<f64>() {
                     #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
-                    if !(dp > 0.0) {
+                    if !(dp >= crate::rng::transform::MIN_WINDOW_MASS) {
                         return Err(crate::rng::transform::massless_window(mean, std, a, b));
                     }
                 }

@@ -446,7 +446,7 @@ impl Init {
                 let (za, zb) = ((a - mean) / std, (b - mean) / std);
                 let mass = crate::rng::transform::window_mass(za, zb);
                 #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
-                if !(mass > 0.0) {
+                if !(mass >= crate::rng::transform::MIN_WINDOW_MASS) {
                     return Err(crate::rng::transform::massless_window(mean, std, a, b));
                 }
                 Ok(())
