@@ -88,16 +88,23 @@ impl<'a> Args<'a> {
         }
     }
 
-    /// Resolves parameter `key` (or positional slot `pos`) as a string.
-    fn get(&self, key: &str, pos: Option<usize>) -> Option<&'a str> {
+    /// Resolves parameter `key` (or positional slot `pos`) as a string; giving it both ways
+    /// (`normal:0.02,std=0.5`) is an error.
+    fn get(&self, key: &str, pos: Option<usize>) -> Result<Option<&'a str>> {
+        let positional = pos.and_then(|p| self.positional.get(p).copied());
         if let Some((_, v)) = self.keyed.iter().find(|(k, _)| *k == key) {
-            return Some(v);
+            if let Some(p) = positional {
+                return Err(self.bad(format!(
+                    "{key} is given twice: by position ('{p}') and as {key}={v}"
+                )));
+            }
+            return Ok(Some(v));
         }
-        pos.and_then(|p| self.positional.get(p).copied())
+        Ok(positional)
     }
 
     fn num(&self, key: &str, pos: Option<usize>, default: f64) -> Result<f64> {
-        match self.get(key, pos) {
+        match self.get(key, pos)? {
             None => Ok(default),
             Some(v) => v
                 .trim()
@@ -195,7 +202,7 @@ impl std::str::FromStr for Init {
             }
             "constant" => {
                 a.check(&["value"], 1)?;
-                if a.get("value", Some(0)).is_none() {
+                if a.get("value", Some(0))?.is_none() {
                     return Err(a.bad("needs a value, e.g. constant:0.5".into()));
                 }
                 Init::Constant(a.num("value", Some(0), 0.0)?)
@@ -251,8 +258,8 @@ impl std::str::FromStr for Init {
             "kaiming_uniform" | "kaiming_normal" => {
                 a.check(&["a", "mode", "nonlinearity"], 3)?;
                 let slope = a.num("a", Some(0), 0.0)?;
-                let mode: Mode = a.get("mode", Some(1)).unwrap_or("fan_in").parse()?;
-                let nl = a.get("nonlinearity", Some(2)).unwrap_or("leaky_relu");
+                let mode: Mode = a.get("mode", Some(1))?.unwrap_or("fan_in").parse()?;
+                let nl = a.get("nonlinearity", Some(2))?.unwrap_or("leaky_relu");
                 let nl = Nonlinearity::from_name(nl, Some(slope))?;
                 if scheme == "kaiming_uniform" {
                     Init::kaiming_uniform(slope, mode, nl)
@@ -264,9 +271,9 @@ impl std::str::FromStr for Init {
                 a.check(&["scale", "mode", "distribution"], 3)?;
                 Init::VarianceScaling {
                     scale: a.num("scale", Some(0), 1.0)?,
-                    mode: a.get("mode", Some(1)).unwrap_or("fan_in").parse()?,
+                    mode: a.get("mode", Some(1))?.unwrap_or("fan_in").parse()?,
                     distribution: a
-                        .get("distribution", Some(2))
+                        .get("distribution", Some(2))?
                         .unwrap_or("truncated_normal")
                         .parse()?,
                 }
@@ -287,7 +294,7 @@ impl std::str::FromStr for Init {
             }
             "sparse" => {
                 a.check(&["sparsity", "std"], 2)?;
-                if a.get("sparsity", Some(0)).is_none() {
+                if a.get("sparsity", Some(0))?.is_none() {
                     return Err(a.bad("needs a sparsity in [0, 1), e.g. sparse:0.9".into()));
                 }
                 Init::Sparse {
@@ -624,6 +631,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(dup.contains("'std' is given more than once"), "{dup}");
+        // by position and by name (the positional value used to be dropped silently)
+        for s in [
+            "normal:0.02,std=0.5",
+            "normal:0,1,mean=7",
+            "uniform:-1,1,a=0",
+            "orthogonal:2,gain=3",
+            "kaiming_uniform:0,mode=fan_out,a=1",
+        ] {
+            let e = s.parse::<Init>().unwrap_err().to_string();
+            assert!(e.contains("is given twice: by position"), "{s}: {e}");
+        }
         // PyTorch's orthogonal_ takes any gain
         assert_eq!(
             "orthogonal:gain=-2".parse::<Init>().ok(),
