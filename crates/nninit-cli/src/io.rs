@@ -49,64 +49,97 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |f| f.write_all(bytes))
 }
 
-/// Follows `path` through symbolic links (up to 40), so that writing "to a link" replaces the
-/// file it points to and keeps the link. A dangling link gives the path it points to.
-fn through_links(path: &Path) -> PathBuf {
+/// Follows `path` through symbolic links, so that writing "to a link" replaces the file it
+/// points to and keeps the link. A dangling link gives the path it points to; a loop (more
+/// than 40 links) is an error.
+fn through_links(path: &Path) -> Result<PathBuf> {
     let mut p = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&p) {
-                Ok(t) if t.is_absolute() => p = t,
-                Ok(t) => p = p.parent().unwrap_or(Path::new(".")).join(t),
-                Err(_) => break,
-            },
-            _ => break,
+            Ok(m) if m.file_type().is_symlink() => {
+                let t = std::fs::read_link(&p)
+                    .with_context(|| format!("cannot read the link {}", p.display()))?;
+                p = if t.is_absolute() {
+                    t
+                } else {
+                    p.parent().unwrap_or(Path::new(".")).join(t)
+                };
+            }
+            _ => return Ok(p),
         }
     }
-    p
+    bail!(
+        "cannot write {}: too many levels of symbolic links",
+        path.display()
+    )
 }
 
-/// [`write_atomic`] with the contents written by `write` (into a buffered temporary file in
-/// the target's directory; renamed over the target only when `write` and the flush succeed).
+/// [`write_atomic`] with the contents written by `write` (into a buffered temporary file;
+/// renamed over the target only when `write` and the flush succeed).
 pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
     write_atomic_via(path, |tmp| -> Result<()> {
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(tmp)?);
+        let mut w = std::io::BufWriter::new(std::fs::File::create(tmp)?);
         write(&mut w)?;
         w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok(())
     })
 }
 
-/// The core of the atomic writes: `write` creates and fills the temporary file whose path it
-/// is given (in the target's directory), which is then renamed over the target; on any error
-/// the temporary file is removed and the target is untouched. A path that is a symbolic link
-/// is written through: the link stays, the file it points to is replaced.
+/// The core of the atomic writes: `write` creates and fills the file at the path it is given,
+/// inside a private temporary directory (mode 0700, random name, created exclusively by
+/// `tempfile`) next to the target, so nobody can plant a file or link there; the file is then
+/// renamed over the target. On any error the directory and everything in it are removed and
+/// the target is untouched. A path that is a symbolic link is written through (the link
+/// stays, the file it points to is replaced); an existing target keeps its permissions, a
+/// read-only one is refused.
 pub fn write_atomic_via(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let target = through_links(path);
+    let target = through_links(path)?;
+    if target.is_dir() {
+        bail!("{} is a directory", path.display());
+    }
+    let existing = std::fs::metadata(&target).ok();
+    if existing
+        .as_ref()
+        .is_some_and(|m| m.permissions().readonly())
+    {
+        bail!(
+            "{} is read-only; not replaced (remove it or make it writable)",
+            path.display()
+        );
+    }
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    if target.is_dir() {
-        bail!("{} is a directory", path.display());
-    }
+    let tmpdir = tempfile::Builder::new()
+        .prefix(".nninit-")
+        .tempdir_in(dir)
+        .with_context(|| {
+            format!(
+                "cannot write {}: cannot create a temporary directory in {} (the file is \
+                 written there first, then renamed into place)",
+                path.display(),
+                dir.display()
+            )
+        })?;
     let name = target
         .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        .map_or_else(|| "out".into(), |n| n.to_os_string());
+    let tmp = tmpdir.path().join(name);
     let result = write(&tmp).and_then(|()| {
+        if let Some(m) = &existing {
+            std::fs::set_permissions(&tmp, m.permissions())?;
+        }
         std::fs::rename(&tmp, &target).context("rename")?;
         Ok(())
     });
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
+    result.with_context(|| format!("cannot write {}", path.display()))?;
+    tmpdir
+        .close()
+        .with_context(|| format!("cannot remove the temporary directory in {}", dir.display()))
 }
 
 /// The NumPy `.npy` (format 1.0) encoding of a C-order little-endian array.

@@ -226,3 +226,52 @@ fn out_through_a_symlink_keeps_the_link() {
     assert_eq!(&bytes[..6], b"\x93NUMPY");
     assert_eq!(bytes.len(), 128 + 12);
 }
+
+/// A symbolic-link loop is an error (not replaced by a file); a read-only target is refused;
+/// an existing target keeps its permissions; nothing is left in the directory either way.
+#[test]
+#[cfg(unix)]
+fn targets_links_and_permissions_are_respected() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.npy"), dir.path().join("b.npy"));
+    std::os::unix::fs::symlink("b.npy", &a).unwrap();
+    std::os::unix::fs::symlink("a.npy", &b).unwrap();
+    let fill = |out: &std::path::Path| {
+        nninit()
+            .args(["fill", "--init", "ones", "--shape", "2", "--out"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let o = fill(&a);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("too many levels of symbolic links"));
+    assert!(std::fs::symlink_metadata(&a)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+
+    let ro = dir.path().join("ro.npy");
+    std::fs::write(&ro, b"keep").unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let o = fill(&ro);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("read-only"));
+    assert_eq!(std::fs::read(&ro).unwrap(), b"keep");
+
+    let m = dir.path().join("m.npy");
+    std::fs::write(&m, b"old").unwrap();
+    std::fs::set_permissions(&m, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert!(fill(&m).status.success());
+    let meta = std::fs::metadata(&m).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert_eq!(meta.len(), 128 + 8);
+
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.npy", "b.npy", "m.npy", "ro.npy"]);
+}

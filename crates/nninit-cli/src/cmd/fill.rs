@@ -1,7 +1,7 @@
 //! `nninit fill`: one tensor, filled and written to a file (or JSON on stdout).
 
 use crate::args::FillArgs;
-use crate::io::{npy_header, write_atomic_via, write_atomic_with};
+use crate::io::{npy_header, write_atomic_via};
 use anyhow::{bail, Context, Result};
 use half::{bf16, f16};
 use nninit::{DType, Element, Init, Layout, Shape, Stream};
@@ -144,6 +144,13 @@ fn write<T: LeBytes, S: Stream>(
     out: &Out,
 ) -> Result<()> {
     let dtype = T::DTYPE;
+    // the .npy writer's buffer, before the tensor: if memory is that short, this checked
+    // allocation fails (an error) rather than an unchecked one after the fill (an abort)
+    const IO_CHUNK: usize = 1 << 16;
+    let mut io_buf: Vec<u8> = Vec::new();
+    io_buf
+        .try_reserve_exact(IO_CHUNK * dtype.size_of())
+        .map_err(|_| anyhow::anyhow!("not enough memory for the output buffer"))?;
     let v = fill_as::<T, S>(init, shape, layout, stream)?;
     if let Some(bad) = v.iter().map(|x| x.to_f64()).find(|x| !x.is_finite()) {
         let n = v.iter().filter(|x| !x.to_f64().is_finite()).count();
@@ -183,16 +190,17 @@ fn write<T: LeBytes, S: Stream>(
                 DType::F16 => "<f2",
                 DType::BF16 => unreachable_bf16()?,
             };
-            write_atomic_with(p, |w| {
-                w.write_all(&npy_header(descr, shape.dims()))?;
-                let mut buf = Vec::with_capacity((1 << 16) * dtype.size_of());
-                for chunk in v.chunks(1 << 16) {
-                    buf.clear();
+            write_atomic_via(p, |tmp| {
+                let mut f = std::fs::File::create(tmp)?;
+                f.write_all(&npy_header(descr, shape.dims()))?;
+                for chunk in v.chunks(IO_CHUNK) {
+                    io_buf.clear();
                     for x in chunk {
-                        x.le(&mut buf);
+                        x.le(&mut io_buf);
                     }
-                    w.write_all(&buf)?;
+                    f.write_all(&io_buf)?;
                 }
+                f.sync_all()?;
                 Ok(())
             })?;
         }
@@ -225,8 +233,9 @@ fn write<T: LeBytes, S: Stream>(
                 meta.insert("flavor".to_string(), f.to_string());
             }
             write_atomic_via(p, |tmp| {
-                // the crate writes through a private (0600) temporary file: keep the
-                // permissions an ordinary new file gets here (umask), as the .npy path does
+                // the crate writes through its own 0600 temporary file (inside our private
+                // directory): give the result the permissions an ordinary new file gets here
+                // (umask), as the .npy path does
                 let perms = std::fs::File::create(tmp)?.metadata()?.permissions();
                 // streams the data from `bytes` (no second copy)
                 safetensors::tensor::serialize_to_file([("weight", view)], Some(meta), tmp)

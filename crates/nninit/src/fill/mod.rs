@@ -82,9 +82,10 @@ impl Par {
         }
     }
 
-    /// As many threads as rayon's global pool has (by default the number of CPUs).
+    /// As many threads as rayon's global pool has (by default the number of CPUs); one when
+    /// that pool cannot start its threads.
     pub fn all() -> Par {
-        let n = rayon::current_num_threads();
+        let n = parallel::global_pool_threads().unwrap_or(1);
         if n <= 1 {
             Par::Seq
         } else {

@@ -48,7 +48,7 @@ pub(crate) fn fill<T: Element>(
             simd::fill(isa, prep, key, start + (c * CHUNK) as u64, ch, streaming);
         })
     };
-    if rayon::current_num_threads() == threads {
+    if global_pool_threads() == Some(threads) {
         job();
     } else if let Some(pool) = pool(threads) {
         pool.install(job);
@@ -56,6 +56,21 @@ pub(crate) fn fill<T: Element>(
         // No pool could be built (thread creation failed): same values, one thread.
         simd::fill(isa, prep, key, start, out, streaming);
     }
+}
+
+/// The size of rayon's global pool, initialising it here, fallibly, if nobody has: rayon's
+/// implicit initialisation panics when it cannot start its threads (e.g. under a tight
+/// `ulimit -v`), while fills can always fall back to one thread with the same values. `None`
+/// when the pool cannot be started.
+pub(crate) fn global_pool_threads() -> Option<usize> {
+    static GLOBAL: OnceLock<Option<usize>> = OnceLock::new();
+    *GLOBAL.get_or_init(|| match rayon::ThreadPoolBuilder::new().build_global() {
+        Ok(()) => Some(rayon::current_num_threads()),
+        // "already initialised" carries no source; a failure to start threads carries the
+        // io::Error
+        Err(e) if std::error::Error::source(&e).is_none() => Some(rayon::current_num_threads()),
+        Err(_) => None,
+    })
 }
 
 /// Rayon pools by thread count.
