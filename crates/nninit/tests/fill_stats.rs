@@ -344,3 +344,18 @@ fn trunc_normal_stays_inside_the_window_in_every_dtype() {
     let xs = to_f64(&draw::<bf16>(&s, 3, 1000));
     assert!(xs.iter().all(|&x| x == 0.5), "{:?}", &xs[..4]);
 }
+
+/// A std so large that ρ·std overflows f32 where ρ·std·cos θ does not (std > f32::MAX/6) uses
+/// the f64 arithmetic: every value finite, and the f64 fill's values rounded to f32.
+#[test]
+fn huge_std_normal_does_not_overflow_spuriously() {
+    let s = Sampler::Normal {
+        mean: 0.0,
+        std: 6e37,
+    };
+    let n = 1 << 20;
+    let x32 = draw::<f32>(&s, 33, n);
+    let x64 = draw::<f64>(&s, 33, n);
+    assert!(x32.iter().all(|x| x.is_finite()));
+    assert!(x32.iter().zip(&x64).all(|(a, b)| *a == *b as f32));
+}

@@ -69,8 +69,11 @@ fn time(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
 }
 
 pub fn run(a: &BenchArgs) -> Result<()> {
-    if a.size == 0 || a.runs == 0 || a.ortho_runs == 0 {
+    if a.size == 0 || a.runs == 0 || (a.ortho > 0 && a.ortho_runs == 0) {
         bail!("--size, --runs and --ortho-runs must be >= 1 (--ortho 0 skips the orthogonal case)");
+    }
+    if a.runs > 10_000 || a.ortho_runs > 10_000 {
+        bail!("--runs and --ortho-runs must be at most 10000");
     }
     if a.ortho > 32768 {
         bail!(
@@ -209,7 +212,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         }
         if let Some(o) = &report.orthogonal {
             crate::io::print_stdout(&format!(
-                "orthogonal {}x{} ({} threads): {:.3} s\n",
+                "orthogonal {}x{} ({} threads): {:.4} s\n",
                 o.n, o.n, o.threads, o.seconds
             ))?;
         }

@@ -106,10 +106,24 @@ impl<'a> Args<'a> {
     fn num(&self, key: &str, pos: Option<usize>, default: f64) -> Result<f64> {
         match self.get(key, pos)? {
             None => Ok(default),
-            Some(v) => v
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| self.bad(format!("{key} = '{v}' is not a number"))),
+            Some(v) => {
+                let x = v
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| self.bad(format!("{key} = '{v}' is not a number")))?;
+                // `1e-400` parses to 0: say so rather than silently use 0
+                let nonzero_digit = v
+                    .trim()
+                    .split(['e', 'E'])
+                    .next()
+                    .is_some_and(|m| m.bytes().any(|c| (b'1'..=b'9').contains(&c)));
+                if x == 0.0 && nonzero_digit {
+                    return Err(self.bad(format!(
+                        "{key} = '{v}' is below the smallest f64 (about 5e-324)"
+                    )));
+                }
+                Ok(x)
+            }
         }
     }
 
@@ -621,6 +635,8 @@ mod tests {
             "constant",
             "trunc_normal:0,1,3,2",
             "kaiming_uniform:a=1,a=2",
+            "normal:1e-400",
+            "constant:-2e-999",
             "xavier_normal:gain=-1",
             "orthogonal:gain=inf",
         ] {
