@@ -359,3 +359,20 @@ fn huge_std_normal_does_not_overflow_spuriously() {
     assert!(x32.iter().all(|x| x.is_finite()));
     assert!(x32.iter().zip(&x64).all(|(a, b)| *a == *b as f32));
 }
+
+/// trunc_normal draws beyond the output type's range overflow to ±∞, as normal's do, instead
+/// of piling up at the type's largest value (which hid the overflow from the caller).
+#[test]
+fn trunc_normal_beyond_the_type_overflows_like_normal() {
+    let s = Sampler::TruncNormal {
+        mean: 0.0,
+        std: 1e6,
+        a: -1e300,
+        b: 1e300,
+    };
+    let xs = to_f64(&draw::<f16>(&s, 5, 1000));
+    let max = f64::from(f16::MAX);
+    assert!(xs.iter().all(|x| x.is_infinite() || x.abs() < max));
+    // P(|z| > 0.0655) ≈ 0.948 per draw
+    assert!(xs.iter().filter(|x| x.is_infinite()).count() > 800);
+}

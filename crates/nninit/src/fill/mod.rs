@@ -13,7 +13,7 @@
 //! | uniform | f64 | `u = ((w[2j] << 32 \| w[2j+1]) >> 11)·2⁻⁵³`, `b = i >> 1`, `j = i & 1` | `lo + u·(hi−lo)`, `hi` becomes `lo` |
 //! | normal | f64 | pair `k = (i >> 1) & 1`: `u1 = ((w[2k] >> 8) + 1)·2⁻²⁴ ∈ (0, 1]`, `u2 = (w[2k+1] >> 8)·2⁻²⁴` | Box–Muller (exact method): `ρ = √(−2 ln u1)`, even `i` → `ρ cos 2πu2`, odd → `ρ sin 2πu2`; `mean + std·z`, f64 arithmetic |
 //! | normal | f32, bf16, f16 | as f64 | the same Box–Muller in f32 arithmetic (`mean`, `std` rounded to f32; a `std` above `f32::MAX/6` uses the f64 row, rounded to `T`): `ρ·std` with `−2 ln u1` from a 16-entry table and a degree-5 polynomial, `sin`/`cos` from the nearest of 32 tabulated angles and short series in the offset; even `i` → `fma(ρ·std, cos, mean)`, odd → `fma(ρ·std, sin, mean)`; then rounded to `T` |
-//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32 by a degree-7 polynomial per octave of `p` for `p ≥ 2⁻¹⁷` (no logarithm; relative error ≤ 3e-7), by Wichura's AS241 in f64 on the f32 `p` below that (|z| > 4.33: about one draw in 10⁵ for windows that reach there, e.g. PyTorch's default ±2 at std 0.02), `∓∞` at `p = 0` (a window end whose tail mass underflows). Then `clamp(mean + std·z, a', b')` with `a', b'` the bounds rounded inward to the output type, so every value lies in `[a, b]` (a window holding no value of the type gives the type's value nearest its midpoint). Windows narrow compared with their `p` (`min(pb, ½) > 2048·(pb − pa)`, where f32 would resolve `p` more coarsely than `u`) or with mass `pb − pa < 2⁻¹⁰⁰` (beyond about 11.5σ, where f32 `p` would underflow) use the f64 row |
+//! | trunc_normal | f32, bf16, f16 | 24-bit `u` as uniform | inverse CDF (exact distribution): `z = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α)))`, `α, β` the standardised bounds; `p` in f32, always at `p ≤ ½` (the window's upper part mirrored, so that `p` keeps its relative precision). `Φ⁻¹` in f32 by a degree-7 polynomial per octave of `p` for `p ≥ 2⁻¹⁷` (no logarithm; relative error ≤ 3e-7), by Wichura's AS241 in f64 on the f32 `p` below that (|z| > 4.33: about one draw in 10⁵ for windows that reach there, e.g. PyTorch's default ±2 at std 0.02), `∓∞` at `p = 0` (a window end whose tail mass underflows). Then `clamp(mean + std·z, a', b')` with `a', b'` the bounds rounded inward to the output type, so every value lies in `[a, b]` (a window holding no value of the type gives the type's value nearest its midpoint; a bound beyond the type's range stays ±∞, so draws beyond that range overflow to ±∞ as for normal). Windows narrow compared with their `p` (`min(pb, ½) > 2048·(pb − pa)`, where f32 would resolve `p` more coarsely than `u`) or with mass `pb − pa < 2⁻¹⁰⁰` (beyond about 11.5σ, where f32 `p` would underflow) use the f64 row |
 //! | trunc_normal | f64 | 53-bit `u` as f64 uniform | as above, AS241 in f64 |
 //!
 //! The elementary functions (`ln`, `sin`/`cos` of a fraction of a turn, `Φ⁻¹`) are this
@@ -310,9 +310,14 @@ impl Sampler {
 }
 
 /// The value of `T` nearest `x` on the side `up` (at or above `x` if `up`, else at or below),
-/// as f64 (exact: every `T` value is an f64).
+/// as f64 (exact: every `T` value is an f64). A bound beyond `T`'s finite range stays
+/// infinite: draws beyond that range then overflow to ±∞, as they do for `normal` (clamping
+/// them to `T::MAX` would silently pile them up there).
 fn inward<T: Element>(x: f64, up: bool) -> f64 {
     let t = T::from_f64(x).to_f64();
+    if t.is_infinite() {
+        return t;
+    }
     if (up && t >= x) || (!up && t <= x) {
         return t;
     }
