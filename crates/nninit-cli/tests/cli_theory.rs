@@ -4,17 +4,7 @@
 
 mod common;
 
-use common::{fails_with, nninit};
-
-fn json(args: &[&str]) -> serde_json::Value {
-    let out = nninit().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{fails_with, json_of, nninit};
 
 #[test]
 fn gain_table_shows_torch_and_numeric_gains() {
@@ -36,7 +26,7 @@ fn gain_table_shows_torch_and_numeric_gains() {
 
 #[test]
 fn gain_json_parses() {
-    let v = json(&["gain", "--json", "--activation", "tanh,relu,gelu"]);
+    let v = json_of(&["gain", "--json", "--activation", "tanh,relu,gelu"]);
     let g = v["gains"].as_array().unwrap();
     assert_eq!(g.len(), 3);
     assert_eq!(g[0]["activation"], "tanh");
@@ -67,7 +57,7 @@ fn theory_prints_the_tanh_critical_line() {
     let s = String::from_utf8_lossy(&out.stdout);
     // σ_b² = 0.05 → σ_w² 1.760955, q* 0.570048 (theory.md §2.4)
     assert!(s.contains("1.760955") && s.contains("0.570048"), "{s}");
-    let v = json(&[
+    let v = json_of(&[
         "theory",
         "--activation",
         "tanh",
@@ -84,7 +74,7 @@ fn theory_prints_the_tanh_critical_line() {
 
 #[test]
 fn theory_relu_is_the_he_point() {
-    let v = json(&["theory", "--activation", "relu", "--json"]);
+    let v = json_of(&["theory", "--activation", "relu", "--json"]);
     let line = v["critical_line"].as_array().unwrap();
     assert_eq!(line.len(), 1);
     assert!((line[0]["sigma_w2"].as_f64().unwrap() - 2.0).abs() < 1e-12);
@@ -129,7 +119,7 @@ fn probe_predict_table_and_json() {
 
     let mut a = args.to_vec();
     a.push("--json");
-    let v = json(&a);
+    let v = json_of(&a);
     let inits = v["inits"].as_array().unwrap();
     let k = &inits[0];
     let layers = k["layers"].as_array().unwrap();
@@ -162,7 +152,7 @@ fn probe_predict_table_and_json() {
 
 #[test]
 fn probe_without_predict_has_no_predicted_key_and_plots_dashed_lines() {
-    let v = json(&[
+    let v = json_of(&[
         "probe",
         "--json",
         "--batch",
@@ -198,7 +188,7 @@ fn probe_without_predict_has_no_predicted_key_and_plots_dashed_lines() {
 
 #[test]
 fn tanh_saturation_advice() {
-    let v = json(&[
+    let v = json_of(&[
         "probe",
         "--json",
         "--batch",
@@ -220,7 +210,7 @@ fn tanh_saturation_advice() {
 fn overflow_is_advised_as_exploding_not_vanishing() {
     // ones at width 64: every ReLU layer multiplies the signal by ~64, f32 overflows to
     // inf/NaN by layer ~20; that is an explosion, never "weights too small".
-    let v = json(&[
+    let v = json_of(&[
         "probe", "--json", "--batch", "50", "--depth", "30", "--width", "64", "--init", "ones",
     ]);
     let layers = v["inits"][0]["layers"].as_array().unwrap();

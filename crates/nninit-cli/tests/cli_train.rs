@@ -3,18 +3,7 @@
 
 mod common;
 
-use common::{fails_with, nninit};
-use serde_json::Value;
-
-fn json(args: &[&str]) -> Value {
-    let out = nninit().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{fails_with, json_of, nninit};
 
 const TINY: [&str; 8] = [
     "--arch",
@@ -60,7 +49,7 @@ fn train_tiny_prints_tables_and_writes_the_chart() {
 
 #[test]
 fn train_json_has_the_documented_keys() {
-    let v = json(
+    let v = json_of(
         &[
             &[
                 "train",
@@ -120,7 +109,7 @@ fn train_json_has_the_documented_keys() {
 
 #[test]
 fn probe_grad_adds_backward_statistics() {
-    let v = json(&[
+    let v = json_of(&[
         "probe",
         "--json",
         "--grad",
@@ -150,7 +139,7 @@ fn probe_grad_adds_backward_statistics() {
     // zeros: std(W) = 0, so the update:data ratio is undefined (null)
     assert!(v["inits"][1]["grad"]["layers"][0]["update_to_data"].is_null());
     // without --grad the key is absent
-    let v = json(&["probe", "--json", "--batch", "50", "--init", "zeros"]);
+    let v = json_of(&["probe", "--json", "--batch", "50", "--init", "zeros"]);
     assert!(v["inits"][0].get("grad").is_none());
     let out = nninit()
         .args([
@@ -172,7 +161,7 @@ fn lsuv_writes_a_loadable_file_for_probe_and_train() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("lsuv.safetensors");
     let fs = f.to_str().unwrap();
-    let v = json(&[
+    let v = json_of(&[
         "lsuv",
         "--arch",
         "784,32,10",
@@ -189,7 +178,7 @@ fn lsuv_writes_a_loadable_file_for_probe_and_train() {
         assert!((l["std_after"].as_f64().unwrap() - 1.0).abs() < 0.1);
     }
     // probe the file on the same batch: Linear outputs have std ~1
-    let p = json(&[
+    let p = json_of(&[
         "probe",
         "--json",
         "--arch",
@@ -204,7 +193,7 @@ fn lsuv_writes_a_loadable_file_for_probe_and_train() {
     let std0 = p["inits"][0]["layers"][0]["std"].as_f64().unwrap();
     assert!((std0 - 1.0).abs() < 0.1, "{std0}");
     // and train from it next to an init
-    let t = json(&[
+    let t = json_of(&[
         "train",
         "--json",
         "--arch",
