@@ -1,6 +1,7 @@
 //! PyTorch's CPU distribution kernels, bit for bit: `uniform_`, `normal_`, `trunc_normal_`
 //! and `randperm`, for f32, f64, bf16 and f16, drawing from PyTorch's CPU generator
-//! ([`TorchGenerator`](super::TorchGenerator), through the [`TorchBits`] it implements).
+//! ([`TorchGenerator`](super::TorchGenerator), which the kernels see through a small
+//! crate-private trait: the generator imports its kernels, not the other way round).
 //!
 //! PyTorch's x86 wheels hold two numerically different builds of these kernels, chosen at run
 //! time by CPU capability; [`Flavor`] picks which one to reproduce:
@@ -19,7 +20,7 @@
 //! Slices are contiguous tensors in memory order. Parameters arrive valid: a
 //! [`Sampler`] cannot hold invalid ones.
 //!
-//! The kernels (run through [`sample`] and [`randperm`]):
+//! The kernels (run by the generator's [`Stream`](super::Stream) methods):
 //! - `uniform_(a, b)`: one `random()` per element (f64: one `random64()`), `x·(b−a) + a`
 //!   (fused for [`Flavor::Avx2`]) in the opmath type; a value equal to `b` becomes `a`.
 //! - `normal_(mean, std)`: numel ≥ 16 in 16-element Box–Muller blocks (the f32 tail

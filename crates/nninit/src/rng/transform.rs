@@ -21,7 +21,13 @@ pub fn unit_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0)
 }
 
-/// Fills `out` with draws from `sampler`: [`uniform`], [`normal`] or [`trunc_normal`] below.
+/// Fills `out` with draws from `sampler` (each transform is documented in the source):
+/// - uniform: 24 random bits (f32, bf16, f16; f32 arithmetic) or 53 (f64), `fma(u, high−low,
+///   low)`, rounded once; a value that rounds up to `high` becomes `low`;
+/// - normal: Box–Muller (exact method) in f64, rounded once;
+/// - trunc_normal: exact rejection per element (normal proposals for windows holding more
+///   than 30 % of the mass, else uniform or Robert's (1995) exponential proposals), clamped
+///   to `[a, b]` and rounded once.
 pub fn sample<R: RngCore + ?Sized, T: Element>(rng: &mut R, sampler: &Sampler, out: &mut [T]) {
     match sampler {
         Sampler::Uniform(u) => uniform(rng, out, u.low(), u.high()),

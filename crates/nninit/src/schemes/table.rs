@@ -840,8 +840,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -1381,15 +1381,15 @@ mod tests {
                 assert_eq!(ex.parse::<Init>().unwrap().to_string(), *ex);
             }
             for p in s.params {
-                let ok = match (p.kind, p.default) {
-                    (_, None) => true,
-                    (ParamKind::Num, Some(Value::Num(_)))
-                    | (ParamKind::Count, Some(Value::Count(_)))
-                    | (ParamKind::Mode, Some(Value::Mode(_)))
-                    | (ParamKind::Nonlinearity, Some(Value::Nonlinearity(_)))
-                    | (ParamKind::Dist, Some(Value::Dist(_))) => true,
-                    _ => false,
-                };
+                let ok = matches!(
+                    (p.kind, p.default),
+                    (_, None)
+                        | (ParamKind::Num, Some(Value::Num(_)))
+                        | (ParamKind::Count, Some(Value::Count(_)))
+                        | (ParamKind::Mode, Some(Value::Mode(_)))
+                        | (ParamKind::Nonlinearity, Some(Value::Nonlinearity(_)))
+                        | (ParamKind::Dist, Some(Value::Dist(_)))
+                );
                 assert!(ok, "{}: default of {} has another kind", s.name, p.name);
             }
             for form in s.positional {
