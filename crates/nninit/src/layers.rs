@@ -619,6 +619,7 @@ impl Module {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampler::Sampler;
     use crate::schemes::Resolved;
 
     #[test]
@@ -627,13 +628,20 @@ mod tests {
         let r = linear_weight_init().resolve(&shape, Layout::Torch).ok();
         // f64: sqrt(3) * sqrt(2/(1+5.000000000000001)) / 16 = 0.06249999999999999 (spec §8)
         match r {
-            Some(Resolved::Uniform { low, high }) => {
+            Some(Resolved::Elementwise(Sampler::Uniform(u))) => {
+                let (low, high) = (u.low(), u.high());
                 assert_eq!(high, 0.06249999999999999);
                 assert_eq!(low, -high);
                 assert_eq!(high as f32, 0.0625f32);
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// The methods table's "PyTorch Linear default" row (text in the scheme table) is this.
+    #[test]
+    fn catalogue_has_the_linear_default() {
+        assert!(Init::catalogue().contains(&linear_weight_init()));
     }
 
     #[test]

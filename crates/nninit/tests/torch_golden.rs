@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nninit::layers::Module;
-use nninit::{Flavor, Init, Layout, Mode, Nonlinearity, Shape, Stream, TorchGenerator};
+use nninit::{Flavor, Init, Layout, Mode, Nonlinearity, Sampler, Shape, Stream, TorchGenerator};
 use serde_json::Value;
 
 mod common;
@@ -116,7 +116,7 @@ fn hexes(v: &Value) -> Vec<u32> {
 
 fn rand2(g: &mut TorchGenerator) -> Vec<f32> {
     let mut r = vec![0f32; 2];
-    g.uniform(&mut r, 0.0, 1.0);
+    g.sample(&Sampler::uniform(0.0, 1.0).unwrap(), &mut r);
     r
 }
 
@@ -639,7 +639,7 @@ fn small_path_with_cache_is_normal() {
     let mut xs = vec![];
     for _ in 0..10_000 {
         let mut w = [0f32; 7];
-        g.normal(&mut w, 0.0, 1.0);
+        g.sample(&Sampler::standard_normal(), &mut w);
         xs.extend(w.iter().map(|&x| x as f64));
     }
     common::assert_moments("normal small path", &xs, 0.0, 1.0, 3.0);
