@@ -18,7 +18,8 @@
 
 use crate::activation::Activation;
 use crate::error::Result;
-use crate::model::{ModelInit, Sequential};
+use crate::init::ModelInit;
+use crate::model::Sequential;
 use crate::stats::LayerStats;
 use crate::theory::{gains, MeanFieldNet};
 use nninit::{Dist, Init, Mode, Nonlinearity};

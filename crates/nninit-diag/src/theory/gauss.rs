@@ -226,7 +226,7 @@ fn unit_panels() -> &'static [Vec<(f64, f64)>] {
 }
 
 /// [`expect_normal_with_kinks`] with a kink at `x = 0`, the only non-smooth point of every
-/// [`Activation`](crate::Activation) (relu, leaky_relu, elu, selu); harmless for smooth `f`.
+/// [`Activation`](crate::activation::Activation) (relu, leaky_relu, elu, selu); harmless for smooth `f`.
 pub fn expect_normal(f: impl Fn(f64) -> f64, mean: f64, std: f64) -> f64 {
     expect_normal_with_kinks(f, mean, std, &[0.0])
 }

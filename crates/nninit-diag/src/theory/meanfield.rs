@@ -19,7 +19,8 @@ use super::gain::check_activation;
 use super::gauss::expect_normal_many;
 use crate::activation::Activation;
 use crate::error::{DiagError, Result};
-use crate::model::{Layer, ModelInit, Sequential};
+use crate::init::ModelInit;
+use crate::model::{Layer, Sequential};
 use nninit::layers::{linear_bias_init, linear_weight_init};
 use nninit::{Init, Layout, Shape};
 use serde::Serialize;
@@ -343,7 +344,7 @@ pub struct MeanFieldNet {
 }
 
 /// Predicted statistics of one layer's output, pooled over units and examples (what
-/// [`LayerStats`](crate::LayerStats) measures).
+/// [`LayerStats`](crate::stats::LayerStats) measures).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LayerPrediction {
     /// Predicted mean.
@@ -402,18 +403,17 @@ impl MeanFieldNet {
                     out_features,
                     ..
                 } => {
-                    let (w, b) = match init {
-                        ModelInit::TorchDefault => {
-                            (linear_weight_init(), linear_bias_init(*in_features))
-                        }
-                        ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
-                        ModelInit::Lsuv { .. } => {
-                            return Err(crate::error::DiagError::InvalidSpec(
+                    let (w, b) =
+                        match init {
+                            ModelInit::TorchDefault => {
+                                (linear_weight_init(), linear_bias_init(*in_features))
+                            }
+                            ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
+                            ModelInit::Lsuv { .. } => return Err(DiagError::InvalidSpec(
                                 "lsuv is data-dependent: the mean-field theory cannot predict it"
                                     .into(),
-                            ))
-                        }
-                    };
+                            )),
+                        };
                     MfLayer::Linear(LinearSpec::from_inits(*in_features, *out_features, &w, &b)?)
                 }
                 Layer::Act(a) => MfLayer::Act(*a),

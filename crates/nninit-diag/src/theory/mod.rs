@@ -3,7 +3,7 @@
 //! * [`gauss`]: `E[f(x)]`, `x ~ N(μ, σ²)` — Gauss–Hermite, and the kink-robust composite
 //!   Gauss–Legendre rule every other function here uses.
 //! * [`gain`]: `g = 1/√E[φ(z)²]` and companions (`g_bwd`, `χ₁`, `χ_q`) for any
-//!   [`Activation`](crate::Activation), beside PyTorch's `calculate_gain`.
+//!   [`Activation`](crate::activation::Activation), beside PyTorch's `calculate_gain`.
 //! * [`meanfield`]: the variance map, fixed points, the critical line (edge of chaos), and
 //!   per-layer predictions of an MLP's activation std (Poole et al. 2016, arXiv 1606.05340;
 //!   Schoenholz et al. 2017, arXiv 1611.01232).
