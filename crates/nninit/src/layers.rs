@@ -626,7 +626,7 @@ mod tests {
     fn linear_default_bound_is_one_over_sqrt_fan_in() {
         let shape = Shape::new(&[128, 256]).unwrap_or_else(|_| unreachable!());
         let r = linear_weight_init().resolve(&shape, Layout::Torch).ok();
-        // f64: sqrt(3) * sqrt(2/(1+5.000000000000001)) / 16 = 0.06249999999999999 (spec §8)
+        // f64: sqrt(3) * sqrt(2/(1+5.000000000000001)) / 16 = 0.06249999999999999 (PyTorch `reset_parameters` of `nn.Linear`, torch/nn/modules/linear.py)
         match r {
             Some(Resolved::Elementwise(Sampler::Uniform(u))) => {
                 let (low, high) = (u.low(), u.high());

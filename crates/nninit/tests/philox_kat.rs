@@ -1,5 +1,5 @@
-//! Philox4x32 known-answer vectors (Random123 `kat_vectors`, theory.md §8.1) and the
-//! self-generated shard-invariant design vectors of theory.md §8.4.
+//! Philox4x32 known-answer vectors (Random123 `kat_vectors`, docs/theory.md §8.1) and the
+//! self-generated shard-invariant design vectors of docs/theory.md §8.4.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nninit::fill::{self, __private::TILE_BLOCKS};
@@ -103,7 +103,7 @@ fn design_uniforms_seed_1234_stream_7() {
 
 #[test]
 fn design_box_muller_seed_1234_stream_7() {
-    // theory.md §8.4 prints 12 significant digits of the f64 Box–Muller values.
+    // docs/theory.md §8.4 prints 12 significant digits of the f64 Box–Muller values.
     let want = [
         1.012834927018f64,
         1.065381828404,

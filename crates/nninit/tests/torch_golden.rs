@@ -15,7 +15,7 @@ mod common;
 
 const GOLDEN: &str = include_str!("../../../testdata/torch/torch_init_golden.json");
 
-/// Orthogonal: absolute tolerance from LAPACK-vs-faer QR rounding (spec §7: numpy's QR on the
+/// Orthogonal: absolute tolerance from LAPACK-vs-faer QR rounding (measured when the golden file was made: numpy's QR on the
 /// same samples is within 1.9e-7; 2e-6 leaves a 10x margin).
 const ORTHO_TOL: f64 = 2e-6;
 
@@ -213,7 +213,7 @@ fn golden_calculate_gain() {
     assert_eq!(Nonlinearity::Sigmoid.gain(), want("sigmoid"));
 }
 
-/// The spec's worked examples (§3.4, §8), independent of the JSON.
+/// Worked examples (`torch.manual_seed(0); torch.randn(8)` and `nn.Linear(256, 128).weight`), independent of the JSON.
 #[test]
 fn spec_worked_examples() {
     let mut g = TorchGenerator::manual_seed(0);
@@ -227,7 +227,7 @@ fn spec_worked_examples() {
     );
 }
 
-/// The two flavours really differ where the spec says they do (so the path checks above
+/// The two flavours really differ where PyTorch's kernel builds do (so the path checks above
 /// discriminate): kaiming_uniform (FMA) and randn(37) (Cephes vs libm).
 #[test]
 fn flavours_differ_on_fused_and_block_paths() {

@@ -2,7 +2,7 @@
 //! the per-layer prediction for an MLP.
 //!
 //! Poole, Lahiri, Raghu, Sohl-Dickstein, Ganguli 2016 (arXiv 1606.05340); Schoenholz, Gilmer,
-//! Ganguli, Sohl-Dickstein 2017 (arXiv 1611.01232); theory.md §2.4–2.5. With zero-mean
+//! Ganguli, Sohl-Dickstein 2017 (arXiv 1611.01232); docs/theory.md §2.4–2.5. With zero-mean
 //! i.i.d. weights of variance `σ_w²/fan_in` and biases of variance `σ_b²`, in the wide limit
 //! each pre-activation is Gaussian with second moment
 //!
@@ -182,7 +182,7 @@ pub struct CriticalPoint {
     pub chi_q: Option<f64>,
 }
 
-/// The bias variances of theory.md §2.4's critical-line table.
+/// The bias variances of docs/theory.md §2.4's critical-line table.
 pub const SIGMA_B2_GRID: [f64; 12] = [
     0.0, 1e-4, 1e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0,
 ];
@@ -422,7 +422,7 @@ impl MeanFieldNet {
         MeanFieldNet::new(layers)
     }
 
-    /// Predicts every layer output's pooled mean and std (theory.md §2.5).
+    /// Predicts every layer output's pooled mean and std (docs/theory.md §2.5).
     ///
     /// `input_second_moments` holds `E[x²]` of each input example (mean of the squares of its
     /// features); each example is propagated on its own — `q₁ = σ_w,1²·m₀ + σ_b,1²`, then

@@ -11,7 +11,7 @@
 //! ```
 //! use nninit_diag::theory::{fixed_point, gains};
 //! use nninit_diag::Activation;
-//! // tanh with PyTorch's gain 5/3: q* = 1.178480, chaotic (χ₁ = 1.2098), theory.md §2.1
+//! // tanh with PyTorch's gain 5/3: q* = 1.178480, chaotic (χ₁ = 1.2098), docs/theory.md §2.1
 //! let fp = fixed_point(Activation::Tanh, 25.0 / 9.0, 0.0)?;
 //! assert!((fp.q_star - 1.178480).abs() < 1e-6 && (fp.chi1 - 1.2098).abs() < 1e-4);
 //! assert!((gains(Activation::Relu)?.gain - 2f64.sqrt()).abs() < 1e-12);

@@ -1,7 +1,7 @@
 //! Counter-based fills at memory speed, identical for any thread count or shard.
 //!
 //! Every element is a pure function of `(seed, stream, i)` where `i` is the row-major index
-//! in the **whole** (unsharded) tensor ([`StreamKey`]; theory.md §8.4). So a tensor can be
+//! in the **whole** (unsharded) tensor ([`StreamKey`]; docs/theory.md §8.4). So a tensor can be
 //! filled by any number of threads ([`Par`]), and each rank of a distributed job can
 //! materialise only its own rows or elements ([`fill_range`],
 //! [`Init::fill_range`](crate::Init::fill_range), [`Init::fill_rows`](crate::Init::fill_rows))

@@ -129,7 +129,7 @@ impl StreamKey {
     /// The 32-bit word of element `i` in the 4-words-per-block layout (`block(i >> 2)[i & 3]`).
     ///
     /// ```
-    /// // theory.md §8.4 self-generated vector: seed 1234, stream 7, element 0.
+    /// // docs/theory.md §8.4 self-generated vector: seed 1234, stream 7, element 0.
     /// assert_eq!(nninit::StreamKey::new(1234, 7).word(0), 0x56e604f4);
     /// ```
     pub fn word(&self, i: u64) -> u32 {

@@ -5,7 +5,7 @@
 //! reset rules. As a [`Stream`] it runs the PyTorch-exact kernels of
 //! [`super::torch_kernels`], so `Init::fill` with a `TorchGenerator` seeded with `s` writes
 //! the same numbers as the mirrored `torch.nn.init` function after `torch.manual_seed(s)`
-//! (float32, CPU, PyTorch 2.15; see the spec's §1–§6).
+//! (float32, CPU, PyTorch 2.15).
 //!
 //! Source: `ATen/core/MT19937RNGEngine.h`, `ATen/CPUGeneratorImpl.{h,cpp}`,
 //! `ATen/core/DistributionsHelper.h`, `torch/random.py` (torch 2.15).

@@ -373,7 +373,7 @@ const COS_P: [f32; 3] = [
 const FOPI: f32 = 1.273_239_544_735_16_f64 as f32;
 
 /// `log256_ps` (avx_mathfun.h, Cephes `logf`) for one lane, with the FMA contractions GCC
-/// makes under `-mfma -ffp-contract=fast` (spec §3.3b). NaN (all bits set) for `x <= 0`.
+/// makes under `-mfma -ffp-contract=fast` (ATen `normal_fill_16_AVX2`, aten/src/ATen/native/cpu/DistributionTemplates.h). NaN (all bits set) for `x <= 0`.
 pub(crate) fn log256_ps(x: f32) -> f32 {
     let invalid = x <= 0.0;
     let min_norm = f32::from_bits(0x0080_0000);
