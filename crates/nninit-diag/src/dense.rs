@@ -76,7 +76,7 @@ impl<F: Gemm> Param<F> {
 pub struct DenseNet<F: Gemm = f32> {
     layers: Vec<DLayer<F>>,
     in_features: usize,
-    /// Rows of the current input (0 before [`DenseNet::set_input`]).
+    /// Rows of the current input (0 before the first forward pass or `set_input`).
     batch: usize,
     /// `acts[i + 1]`: layer `i`'s output (so `acts[i]` is layer `i`'s input for `i ≥ 1`);
     /// `acts[len]`: the logits. `acts[0]`: a copy of the input, only for the layer-by-layer
@@ -114,7 +114,10 @@ impl<F: Gemm> DenseNet<F> {
                     weight,
                     bias,
                 } => {
-                    if *fi != width || weight.len() != fi * fo || bias.len() != *fo {
+                    if *fi != width
+                        || Some(weight.len()) != fi.checked_mul(*fo)
+                        || bias.len() != *fo
+                    {
                         return Err(DiagError::InvalidSpec(format!(
                             "layer {} (Linear({fi}, {fo}), {} weights, {} biases) does not fit: \
                              its input has {width} features",
