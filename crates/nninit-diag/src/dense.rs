@@ -21,6 +21,7 @@ use crate::linalg::{try_resize, try_zeros, Gemm};
 use crate::loss::cross_entropy_grad;
 use crate::model::{Layer, Sequential};
 use crate::optim::Optimizer;
+use std::borrow::Cow;
 
 /// One module with its parameters, gradients and optimiser state.
 #[derive(Debug, Clone)]
@@ -50,6 +51,8 @@ type Recorder<'a, F> = &'a mut dyn FnMut(usize, &[F]);
 
 /// What the memory errors name.
 const STATE: &str = "the network's parameters and training state";
+/// What the memory errors of the forward pass name.
+const FORWARD: &str = "the forward pass: use a smaller --batch or smaller layers";
 
 impl<F: Gemm> Param<F> {
     fn new(value: &[f32]) -> Result<Param<F>> {
@@ -73,10 +76,11 @@ impl<F: Gemm> Param<F> {
 pub struct DenseNet<F: Gemm = f32> {
     layers: Vec<DLayer<F>>,
     in_features: usize,
-    /// Rows of the current input (0 before [`DenseNet::set_input`]).
+    /// Rows of the current input (0 before the first forward pass or `set_input`).
     batch: usize,
-    /// `acts[i]`: the input of layer `i` (`acts[0]` = the batch), so `acts[i + 1]` is layer
-    /// `i`'s output; `acts[len]`: the logits.
+    /// `acts[i + 1]`: layer `i`'s output (so `acts[i]` is layer `i`'s input for `i ≥ 1`);
+    /// `acts[len]`: the logits. `acts[0]`: a copy of the input, only for the layer-by-layer
+    /// pass of [`DenseNet::set_input`] (otherwise empty: the input is borrowed).
     acts: Vec<Vec<F>>,
     /// Gradient buffers of the backward pass (swapped at every Linear layer).
     g: Vec<F>,
@@ -110,7 +114,10 @@ impl<F: Gemm> DenseNet<F> {
                     weight,
                     bias,
                 } => {
-                    if *fi != width || weight.len() != fi * fo || bias.len() != *fo {
+                    if *fi != width
+                        || Some(weight.len()) != fi.checked_mul(*fo)
+                        || bias.len() != *fo
+                    {
                         return Err(DiagError::InvalidSpec(format!(
                             "layer {} (Linear({fi}, {fo}), {} weights, {} biases) does not fit: \
                              its input has {width} features",
@@ -191,58 +198,43 @@ impl<F: Gemm> DenseNet<F> {
         self.layers.is_empty()
     }
 
-    /// Takes `x` (`(batch, in_features)` row-major, f32 as the data is) as the input of the
-    /// next forward pass and sizes every layer's output buffer for `batch` rows.
-    ///
-    /// # Errors
-    /// [`DiagError::InvalidSpec`] when `x.len() != batch · in_features`, `batch == 0`, or the
-    /// memory for the layer outputs cannot be allocated (nothing is aborted).
-    pub fn set_input(&mut self, x: &[f32], batch: usize) -> Result<()> {
-        if batch == 0 || Some(x.len()) != batch.checked_mul(self.in_features) {
+    /// Checks an input of `len` values against `batch` and sizes every layer's output
+    /// buffer for `batch` rows (the input buffer of [`DenseNet::set_input`] is released).
+    fn prepare(&mut self, len: usize, batch: usize) -> Result<()> {
+        if batch == 0 || Some(len) != batch.checked_mul(self.in_features) {
             return Err(DiagError::InvalidSpec(format!(
-                "input has {} values; expected batch {batch} x {} features",
-                x.len(),
+                "input has {len} values; expected batch {batch} x {} features",
                 self.in_features
             )));
         }
         self.batch = 0;
-        let what = "the forward pass: use a smaller --batch or smaller layers";
-        try_resize(&mut self.acts[0], x.len(), what)?;
+        self.acts[0] = vec![];
         let mut width = self.in_features;
         for (i, l) in self.layers.iter().enumerate() {
             if let DLayer::Linear { fo, .. } = l {
                 width = *fo;
             }
-            let n = batch.saturating_mul(width);
-            try_resize(&mut self.acts[i + 1], n, what)?;
-        }
-        for (d, &s) in self.acts[0].iter_mut().zip(x) {
-            *d = F::from_f32(s);
+            try_resize(&mut self.acts[i + 1], batch.saturating_mul(width), FORWARD)?;
         }
         self.batch = batch;
         Ok(())
     }
 
-    /// Computes layer `i`'s output from its input (the output of layer `i − 1`, or the
-    /// input set by [`DenseNet::set_input`] for `i = 0`), for the current batch. A Linear
-    /// layer computes `inp · Wᵀ + b`.
-    ///
-    /// # Errors
-    /// [`DiagError::InvalidSpec`] before any [`DenseNet::set_input`], or for `i` past the
-    /// last layer.
-    pub fn forward_layer(&mut self, i: usize) -> Result<()> {
-        let batch = self.batch;
-        if batch == 0 || i >= self.layers.len() {
-            return Err(DiagError::InvalidSpec(format!(
-                "forward_layer({i}): no input set, or not one of the {} layers",
-                self.layers.len()
-            )));
-        }
-        let (done, rest) = self.acts.split_at_mut(i + 1);
-        let (inp, out) = (&done[i], &mut rest[0]);
-        match &self.layers[i] {
+    /// `x` as `F` values (borrowed for `f32`).
+    fn input(x: &[f32]) -> Result<Cow<'_, [F]>> {
+        F::from_f32_slice(x).ok_or_else(|| {
+            DiagError::InvalidSpec(format!(
+                "not enough memory for {FORWARD} ({} MiB)",
+                x.len().saturating_mul(std::mem::size_of::<F>()) >> 20
+            ))
+        })
+    }
+
+    /// Layer `layer` on `inp` (`batch` rows) into `out`: `inp · Wᵀ + b` for a Linear layer,
+    /// the activation elementwise otherwise.
+    fn run_layer(layer: &DLayer<F>, inp: &[F], out: &mut [F], batch: usize) {
+        match layer {
             DLayer::Linear { fi, fo, params } => {
-                // out = inp · Wᵀ + b
                 F::matmul_into(
                     out,
                     inp,
@@ -260,19 +252,66 @@ impl<F: Gemm> DenseNet<F> {
             }
             DLayer::Act(a) => a.forward(inp, out),
         }
+    }
+
+    /// Every layer, in order, the first on `input` (buffers sized by [`DenseNet::prepare`]).
+    fn forward_from(&mut self, input: &[F]) {
+        for i in 0..self.layers.len() {
+            let (done, rest) = self.acts.split_at_mut(i + 1);
+            let inp = if i == 0 { input } else { &done[i] };
+            Self::run_layer(&self.layers[i], inp, &mut rest[0], self.batch);
+        }
+    }
+
+    /// Takes a copy of `x` (`(batch, in_features)` row-major, f32 as the data is) as the
+    /// input of a layer-by-layer forward pass ([`DenseNet::forward_layer`]) and sizes every
+    /// layer's output buffer for `batch` rows.
+    ///
+    /// # Errors
+    /// [`DiagError::InvalidSpec`] when `x.len() != batch · in_features`, `batch == 0`, or the
+    /// memory for the input and the layer outputs cannot be allocated (nothing is aborted).
+    pub fn set_input(&mut self, x: &[f32], batch: usize) -> Result<()> {
+        self.prepare(x.len(), batch)?;
+        self.batch = 0;
+        try_resize(&mut self.acts[0], x.len(), FORWARD)?;
+        for (d, &s) in self.acts[0].iter_mut().zip(x) {
+            *d = F::from_f32(s);
+        }
+        self.batch = batch;
+        Ok(())
+    }
+
+    /// Computes layer `i`'s output from its input (the output of layer `i − 1`, or the
+    /// input set by [`DenseNet::set_input`] for `i = 0`), for the current batch. A Linear
+    /// layer computes `inp · Wᵀ + b`.
+    ///
+    /// # Errors
+    /// [`DiagError::InvalidSpec`] before [`DenseNet::set_input`], or for `i` past the last
+    /// layer.
+    pub fn forward_layer(&mut self, i: usize) -> Result<()> {
+        let batch = self.batch;
+        if batch == 0 || i >= self.layers.len() || self.acts[0].is_empty() {
+            return Err(DiagError::InvalidSpec(format!(
+                "forward_layer({i}): no input set (set_input), or not one of the {} layers",
+                self.layers.len()
+            )));
+        }
+        let (done, rest) = self.acts.split_at_mut(i + 1);
+        Self::run_layer(&self.layers[i], &done[i], &mut rest[0], batch);
         Ok(())
     }
 
     /// The forward pass of `x` (`(batch, in_features)` row-major); keeps every layer's
     /// output (see [`DenseNet::output`]) and returns the logits `(batch, out_features)`.
+    /// The input itself is not copied (for `f32`).
     ///
     /// # Errors
-    /// As [`DenseNet::set_input`].
+    /// [`DiagError::InvalidSpec`] when `x.len() != batch · in_features`, `batch == 0`, or the
+    /// memory for the layer outputs cannot be allocated (nothing is aborted).
     pub fn forward(&mut self, x: &[f32], batch: usize) -> Result<&[F]> {
-        self.set_input(x, batch)?;
-        for i in 0..self.layers.len() {
-            self.forward_layer(i)?;
-        }
+        self.prepare(x.len(), batch)?;
+        let input = Self::input(x)?;
+        self.forward_from(&input);
         Ok(&self.acts[self.layers.len()])
     }
 
@@ -334,8 +373,10 @@ impl<F: Gemm> DenseNet<F> {
     /// # Errors
     /// As [`DenseNet::train_step`].
     pub fn loss_and_grads(&mut self, x: &[f32], labels: &[u8], batch: usize) -> Result<f64> {
-        self.forward(x, batch)?;
-        self.backward(labels, None)
+        self.prepare(x.len(), batch)?;
+        let input = Self::input(x)?;
+        self.forward_from(&input);
+        self.backward(&input, labels, None)
     }
 
     /// As [`DenseNet::loss_and_grads`], and `record(i, g)` is called with `g = ∂L/∂h_i`,
@@ -352,12 +393,19 @@ impl<F: Gemm> DenseNet<F> {
         batch: usize,
         record: &mut dyn FnMut(usize, &[F]),
     ) -> Result<f64> {
-        self.forward(x, batch)?;
-        self.backward(labels, Some(record))
+        self.prepare(x.len(), batch)?;
+        let input = Self::input(x)?;
+        self.forward_from(&input);
+        self.backward(&input, labels, Some(record))
     }
 
-    /// The backward pass of the last forward pass against `labels`.
-    fn backward(&mut self, labels: &[u8], mut record: Option<Recorder<'_, F>>) -> Result<f64> {
+    /// The backward pass of the last forward pass (of `input`) against `labels`.
+    fn backward(
+        &mut self,
+        input: &[F],
+        labels: &[u8],
+        mut record: Option<Recorder<'_, F>>,
+    ) -> Result<f64> {
         let classes = self.out_features();
         let batch = self.batch;
         for p in self.params_mut() {
@@ -386,7 +434,7 @@ impl<F: Gemm> DenseNet<F> {
             if let Some(r) = record.as_mut() {
                 r(i, &g);
             }
-            let inp = &self.acts[i];
+            let inp: &[F] = if i == 0 { input } else { &self.acts[i] };
             match &mut self.layers[i] {
                 DLayer::Act(a) => a.backward(inp, &self.acts[i + 1], &mut g),
                 DLayer::Linear { fi, fo, params } => {

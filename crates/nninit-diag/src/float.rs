@@ -6,6 +6,7 @@
 //! same code in `f64`. The operations are `std`'s (`exp`, `tanh`, `ln_1p`, ...) and `libm`'s
 //! `erf`/`erff`, so an `f32` instance computes exactly what the hand-written `f32` code did.
 
+use std::borrow::Cow;
 use std::fmt::{Debug, Display};
 use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub, SubAssign};
 
@@ -46,6 +47,9 @@ pub trait Float:
     fn from_f32(v: f32) -> Self;
     /// Exact widening to `f64`.
     fn to_f64(self) -> f64;
+    /// `x` in this type: borrowed for `f32`, a widened copy for `f64` (`None` when the copy's
+    /// memory cannot be had).
+    fn from_f32_slice(x: &[f32]) -> Option<Cow<'_, [Self]>>;
     /// Nearest `f32` (`as` rounding).
     fn to_f32(self) -> f32;
     /// Exact conversion to [`Float::Wide`].
@@ -75,7 +79,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $wide:ty, $erf:path) => {
+    ($t:ty, $wide:ty, $erf:path, $from_f32_slice:ident) => {
         impl Float for $t {
             type Wide = $wide;
             const ZERO: Self = 0.0;
@@ -92,6 +96,9 @@ macro_rules! impl_float {
             #[inline(always)]
             fn to_f64(self) -> f64 {
                 f64::from(self)
+            }
+            fn from_f32_slice(x: &[f32]) -> Option<Cow<'_, [Self]>> {
+                $from_f32_slice(x)
             }
             #[inline(always)]
             fn to_f32(self) -> f32 {
@@ -148,8 +155,19 @@ macro_rules! impl_float {
         }
     };
 }
-impl_float!(f32, f64, libm::erff);
-impl_float!(f64, f64, libm::erf);
+impl_float!(f32, f64, libm::erff, borrow_f32);
+impl_float!(f64, f64, libm::erf, widen_f32);
+
+fn borrow_f32(x: &[f32]) -> Option<Cow<'_, [f32]>> {
+    Some(Cow::Borrowed(x))
+}
+
+fn widen_f32(x: &[f32]) -> Option<Cow<'_, [f64]>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(x.len()).ok()?;
+    v.extend(x.iter().map(|&s| f64::from(s)));
+    Some(Cow::Owned(v))
+}
 
 #[cfg(test)]
 mod tests {

@@ -232,3 +232,25 @@ fn nan_propagates_through_relu_as_in_pytorch() {
         .unwrap();
     assert!(loss.is_nan(), "{loss}");
 }
+
+#[test]
+fn layer_by_layer_pass_equals_the_forward_pass() {
+    // LSUV's path (set_input, forward_layer) and probe's (forward) compute the same bits.
+    for act in [Activation::Relu, Activation::Gelu] {
+        let (m, x, _, batch) = net(act, 4);
+        let mut a = DenseNet::<f32>::new(&m).unwrap();
+        a.forward(&x, batch).unwrap();
+        let mut b = DenseNet::<f32>::new(&m).unwrap();
+        assert!(b.forward_layer(0).is_err(), "no input yet");
+        b.set_input(&x, batch).unwrap();
+        for i in 0..b.len() {
+            b.forward_layer(i).unwrap();
+        }
+        for i in 0..a.len() {
+            assert_eq!(a.output(i), b.output(i), "{act} layer {i}");
+        }
+        // a forward pass releases the layer-by-layer input
+        b.forward(&x, batch).unwrap();
+        assert!(b.forward_layer(0).is_err());
+    }
+}

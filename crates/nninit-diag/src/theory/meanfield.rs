@@ -403,17 +403,18 @@ impl MeanFieldNet {
                     out_features,
                     ..
                 } => {
-                    let (w, b) =
-                        match init {
-                            ModelInit::TorchDefault => {
-                                (linear_weight_init(), linear_bias_init(*in_features))
-                            }
-                            ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
-                            ModelInit::Lsuv { .. } => return Err(DiagError::InvalidSpec(
+                    let (w, b) = match init {
+                        ModelInit::TorchDefault => {
+                            (linear_weight_init(), linear_bias_init(*in_features))
+                        }
+                        ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
+                        ModelInit::Lsuv { .. } => {
+                            return Err(crate::error::DiagError::InvalidSpec(
                                 "lsuv is data-dependent: the mean-field theory cannot predict it"
                                     .into(),
-                            )),
-                        };
+                            ))
+                        }
+                    };
                     MfLayer::Linear(LinearSpec::from_inits(*in_features, *out_features, &w, &b)?)
                 }
                 Layer::Act(a) => MfLayer::Act(*a),
