@@ -640,6 +640,12 @@ def xavier_normal_(
 def _kaiming(tensor, a, mode, nonlinearity, generator, seed, name, threads, uniform: bool):
     fn = "kaiming_uniform_" if uniform else "kaiming_normal_"
     if _check_key(seed, name, generator, fn):
+        # PyTorch's checks and messages first (mode, nonlinearity, slope)
+        if str(mode).lower() not in ("fan_in", "fan_out"):
+            raise ValueError(
+                f"Mode {str(mode).lower()} not supported, please use one of ['fan_in', 'fan_out']"
+            )
+        calculate_gain(nonlinearity, a)
         spec = (
             f"{fn[:-1]}:a={_num(_slope(a))},mode={str(mode).lower()},"
             f"nonlinearity={nonlinearity}"

@@ -184,6 +184,10 @@ def test_errors():
         nt.kaiming_normal_(torch.empty(5), seed=0, name="x")
     with pytest.raises(ValueError, match="Mode fan_mid not supported"):
         nt.kaiming_uniform_(torch.empty(3, 3), mode="fan_mid")
+    with pytest.raises(ValueError, match="Mode fan_avg not supported"):
+        nt.kaiming_normal_(torch.empty(3, 3), mode="fan_avg", seed=0, name="w")
+    with pytest.raises(ValueError, match="Unsupported nonlinearity"):
+        nt.kaiming_normal_(torch.empty(3, 3), nonlinearity="gelu", seed=0, name="w")
     with pytest.raises(ValueError, match="Unsupported nonlinearity"):
         nt.kaiming_uniform_(torch.empty(3, 3), nonlinearity="swish")
     with pytest.raises(ValueError, match="std must be"):
@@ -210,3 +214,103 @@ def test_errors():
         nt.trunc_normal_(torch.empty(3), 0.0, 1.0, 2.0, 1.0)
     with pytest.raises(ValueError, match="f32"):
         nt.uniform_(torch.empty(3), -1e39, 1e39, seed=1, name="w")
+
+
+def _bytes(st):
+    return bytes(st.tolist())
+
+
+@pytest.mark.parametrize("draws", [0, 1, 623, 624, 625, 2000])
+def test_generator_state_layout(draws):
+    """The 5056-byte CPUGeneratorImplState: imported, advanced and exported by nninit equals
+    what torch reports after the same draws (every mt19937 position around a twist, and the
+    cached normal sample)."""
+    from nninit import _nninit as native
+
+    g = torch.Generator().manual_seed(99)
+    if draws:
+        torch.rand(draws, generator=g)
+    torch.randn(1, dtype=torch.float64, generator=g)  # leaves a cached normal sample
+    st = g.get_state()
+    assert st.numel() == native.TORCH_STATE_BYTES
+    empty = torch.empty(0)
+    assert native.torch_sample(empty.data_ptr(), 0, "float32", "uniform", [0.0, 1.0], _bytes(st)) == _bytes(st)
+    for n in (1, 5, 700):
+        x = torch.empty(n)
+        new = native.torch_sample(x.data_ptr(), n, "float32", "uniform", [0.0, 1.0], _bytes(st))
+        h = torch.Generator()
+        h.set_state(st)
+        assert torch.equal(x, torch.rand(n, generator=h))
+        assert new == _bytes(h.get_state())
+        # and torch accepts nninit's bytes: the next draws agree
+        k = torch.Generator()
+        k.set_state(torch.frombuffer(bytearray(new), dtype=torch.uint8))
+        assert torch.equal(torch.randn(3, dtype=torch.float64, generator=k),
+                           torch.randn(3, dtype=torch.float64, generator=h))
+
+
+def test_generator_state_rejected():
+    from nninit import _nninit as native
+
+    good = _bytes(torch.Generator().manual_seed(1).get_state())
+    x = torch.empty(4)
+    with pytest.raises(ValueError, match="5056 bytes"):
+        native.torch_sample(x.data_ptr(), 4, "float32", "uniform", [0.0, 1.0], good[:-8])
+    bad = bytearray(good)
+    bad[8:12] = (0).to_bytes(4, "little")  # left = 0: not an mt19937 position
+    with pytest.raises(ValueError, match="not an mt19937 position"):
+        native.torch_sample(x.data_ptr(), 4, "float32", "uniform", [0.0, 1.0], bytes(bad))
+    with pytest.raises(ValueError, match="not aligned"):
+        native.torch_sample(x.data_ptr() + 1, 2, "float32", "uniform", [0.0, 1.0], good)
+    with pytest.raises(ValueError, match="no memory"):
+        native.torch_sample(0, 2, "float32", "uniform", [0.0, 1.0], good)
+    with pytest.raises(TypeError, match="float32"):
+        native.torch_sample(x.data_ptr(), 4, "int8", "uniform", [0.0, 1.0], good)
+
+
+INIT_TEXT = [
+    ("uniform:-0.5,0.25", lambda t, g: torch.nn.init.uniform_(t, -0.5, 0.25, g)),
+    ("normal:0.02", lambda t, g: torch.nn.init.normal_(t, 0.0, 0.02, g)),
+    ("trunc_normal:0.02", lambda t, g: torch.nn.init.trunc_normal_(t, 0.0, 0.02, generator=g)),
+    ("xavier_normal", lambda t, g: torch.nn.init.xavier_normal_(t, generator=g)),
+    ("kaiming_uniform:a=2.23606797749979",
+     lambda t, g: torch.nn.init.kaiming_uniform_(t, a=2.23606797749979, generator=g)),
+    ("kaiming_normal:mode=fan_out,nonlinearity=relu",
+     lambda t, g: torch.nn.init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu", generator=g)),
+]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=str)
+@pytest.mark.parametrize("case", INIT_TEXT, ids=[c[0] for c in INIT_TEXT])
+def test_init_text_torch_stream(case, dtype):
+    """init_(t, text) without seed draws through nninit's Rust TorchGenerator path
+    (Init::fill): the same values and generator state as the torch.nn.init call."""
+    spec, ft = case
+    assert_same(ft, lambda t, g: nt.init_(t, spec, generator=g),
+                lambda: torch.empty(24, 40, dtype=dtype), seed=13, use_gen=True)
+
+
+def test_init_text_orthogonal_close():
+    # nninit's QR of PyTorch's draws: equal to LAPACK's to about 2e-6, not bit for bit
+    a, ga, _ = run(lambda t, g: torch.nn.init.orthogonal_(t, generator=g), lambda: torch.empty(12, 20), 3, True)
+    b, gb, _ = run(lambda t, g: nt.init_(t, "orthogonal", generator=g), lambda: torch.empty(12, 20), 3, True)
+    assert torch.equal(ga, gb)
+    assert (a - b).abs().max() <= 2e-6
+
+
+def test_variance_scaling_laws():
+    """JAX variance_scaling: Var = scale / fan. n = 2^18 draws; the sample variance within
+    6 sigma of its sampling error (mu4 = 3 var^2 for the normal, 9 var^2/5 for the uniform;
+    the +-2 sigma truncated normal's kurtosis is below the normal's, so the normal's band is
+    conservative)."""
+    fan_in = 512
+    for dist in ("normal", "uniform", "truncated_normal"):
+        w = nt.variance_scaling_(torch.empty(512, fan_in, dtype=torch.float64), 2.0, "fan_in", dist,
+                                 seed=4, name=dist)
+        var = 2.0 / fan_in
+        n = w.numel()
+        mu4 = 9 * var**2 / 5 if dist == "uniform" else 3 * var**2
+        assert abs(w.var().item() - var) <= 6 * math.sqrt((mu4 - var**2) / n), dist
+    t = nt.variance_scaling_(torch.empty(64, 64), 1.0, "fan_avg", "truncated_normal", seed=4, name="t")
+    sigma = math.sqrt(1.0 / 64) / 0.87962566103423978
+    assert t.abs().max().item() <= 2 * sigma * (1 + 1e-6)
