@@ -3,7 +3,7 @@
 //! Run: cargo run --release -p nninit-diag --example probe_timing -- [MNIST_DIR]
 use nninit::{RngStream, Stream, TorchGenerator};
 use nninit_diag::data::{Mnist, Split};
-use nninit_diag::{Activation, ModelInit, Sequential};
+use nninit_diag::{Activation, DenseNet, ModelInit, Sequential};
 use rand::SeedableRng;
 use std::time::Instant;
 
@@ -26,7 +26,7 @@ fn run<S: Stream>(
         model.apply(&init.parse::<ModelInit>()?, &mut make())?;
         let t_init = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let _ = model.forward_all(x, n)?;
+        let _ = DenseNet::<f32>::new(&model)?.forward(x, n)?;
         let t_fwd = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let _ = model.forward_stats(x, n)?;

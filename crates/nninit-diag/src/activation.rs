@@ -1,4 +1,4 @@
-//! Scalar activation functions (nonlinearities) with their derivatives.
+//! Activation functions (nonlinearities) with their derivatives, each defined once.
 //!
 //! Each [`Activation`] knows its value `phi(x)` ([`Activation::apply`]), its derivative
 //! `phi'(x)` ([`Activation::derivative`]) and, for the bounded ones (tanh, sigmoid), when an
@@ -6,13 +6,17 @@
 //! to short names (`relu`, `leaky_relu:0.2`, `elu:1`, ...) that round-trip through
 //! [`FromStr`] and [`Display`](fmt::Display).
 //!
-//! All functions are evaluated in `f64`, in numerically stable forms (no overflow for large
-//! `|x|`), and propagate `NaN`.
+//! Every activation and its derivative is one generic function over [`Float`] (`f32` or
+//! `f64`): the theory evaluates it in `f64` ([`Activation::apply`]), the network
+//! (`DenseNet`) over whole layers in its own precision
+//! ([`Activation::forward`], [`Activation::backward`]). The forms are numerically stable (no
+//! overflow for large `|x|`) and propagate `NaN`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{DiagError, Result};
+use crate::float::Float;
 
 /// SELU's `alpha` (Klambauer et al., 2017), as used by PyTorch.
 pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_284_817_042_991_671_7;
@@ -86,42 +90,178 @@ const NAMES: [&str; 12] = [
     "softplus",
 ];
 
-/// Numerically stable logistic sigmoid.
-fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
+// ---------------------------------------------------------------------------------------
+// The definitions: one generic function per activation (value) and per derivative, used by
+// the scalar API (`apply`, `derivative`: theory, f64) and by the slice kernels (`forward`,
+// `backward`: the network, f32 or f64). Nothing else in the crate evaluates an activation.
+// ---------------------------------------------------------------------------------------
 
-/// Numerically stable `ln(1 + exp(x))`.
-fn softplus(x: f64) -> f64 {
-    if x.is_nan() {
-        return x;
-    }
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
+#[inline(always)]
+fn c<F: Float>(v: f64) -> F {
+    F::from_f64(v)
 }
 
 /// `x` for `x > 0`, `neg(x)` for `x <= 0`, NaN for NaN.
-fn piecewise(x: f64, neg: impl Fn(f64) -> f64) -> f64 {
-    if x > 0.0 || x.is_nan() {
-        x
-    } else {
+#[inline(always)]
+fn piecewise<F: Float>(x: F, neg: impl Fn(F) -> F) -> F {
+    if x <= F::ZERO {
         neg(x)
+    } else {
+        x
     }
 }
 
-/// `1` for `x > 0`, `neg(x)` for `x <= 0`, NaN for NaN.
-fn piecewise_derivative(x: f64, neg: impl Fn(f64) -> f64) -> f64 {
-    if x > 0.0 {
-        1.0
+/// `1` for `x > 0`, `neg(x)` for `x <= 0` (the left derivative at the kink), NaN for NaN.
+#[inline(always)]
+fn piecewise_derivative<F: Float>(x: F, neg: impl Fn(F) -> F) -> F {
+    if x > F::ZERO {
+        F::ONE
     } else if x.is_nan() {
         x
     } else {
         neg(x)
     }
+}
+
+#[inline(always)]
+fn relu<F: Float>(x: F) -> F {
+    piecewise(x, |_| F::ZERO)
+}
+
+#[inline(always)]
+fn relu_d<F: Float>(x: F) -> F {
+    piecewise_derivative(x, |_| F::ZERO)
+}
+
+#[inline(always)]
+fn leaky_relu<F: Float>(x: F, slope: F) -> F {
+    piecewise(x, |x| slope * x)
+}
+
+#[inline(always)]
+fn leaky_relu_d<F: Float>(x: F, slope: F) -> F {
+    piecewise_derivative(x, |_| slope)
+}
+
+/// `tanh'` from the output `y = tanh(x)`: `1 − y²`.
+#[inline(always)]
+fn tanh_d_from_output<F: Float>(y: F) -> F {
+    F::ONE - y * y
+}
+
+/// Logistic sigmoid `1 / (1 + e^{−x})`: no overflow for any `x` (`e^{−x} = inf` gives 0).
+#[inline(always)]
+fn sigmoid<F: Float>(x: F) -> F {
+    F::ONE / (F::ONE + (-x).exp())
+}
+
+/// `σ'` from the output `s = σ(x)`: `s(1 − s)`.
+#[inline(always)]
+fn sigmoid_d_from_output<F: Float>(s: F) -> F {
+    s * (F::ONE - s)
+}
+
+/// `ln(1 + e^x) = max(x, 0) + ln(1 + e^{−|x|})`, stable for large `|x|`.
+#[inline(always)]
+fn softplus<F: Float>(x: F) -> F {
+    if x.is_nan() {
+        return x;
+    }
+    x.max(F::ZERO) + (-x.abs()).exp().ln_1p()
+}
+
+#[inline(always)]
+fn gelu<F: Float>(x: F) -> F {
+    c::<F>(0.5) * x * (F::ONE + (x * c(std::f64::consts::FRAC_1_SQRT_2)).erf())
+}
+
+#[inline(always)]
+fn gelu_d<F: Float>(x: F) -> F {
+    let cdf = c::<F>(0.5) * (F::ONE + (x * c(std::f64::consts::FRAC_1_SQRT_2)).erf());
+    let pdf = c::<F>(INV_SQRT_2PI) * (c::<F>(-0.5) * x * x).exp();
+    cdf + x * pdf
+}
+
+#[inline(always)]
+fn gelu_tanh<F: Float>(x: F) -> F {
+    let u = c::<F>(SQRT_2_OVER_PI) * (x + c::<F>(GELU_TANH_C) * x * x * x);
+    c::<F>(0.5) * x * (F::ONE + u.tanh())
+}
+
+#[inline(always)]
+fn gelu_tanh_d<F: Float>(x: F) -> F {
+    let x2 = x * x;
+    let t = (c::<F>(SQRT_2_OVER_PI) * (x + c::<F>(GELU_TANH_C) * x2 * x)).tanh();
+    c::<F>(0.5) * (F::ONE + t)
+        + c::<F>(0.5)
+            * x
+            * (F::ONE - t * t)
+            * c(SQRT_2_OVER_PI)
+            * (F::ONE + c::<F>(3.0 * GELU_TANH_C) * x2)
+}
+
+#[inline(always)]
+fn silu<F: Float>(x: F) -> F {
+    x * sigmoid(x)
+}
+
+#[inline(always)]
+fn silu_d<F: Float>(x: F) -> F {
+    let s = sigmoid(x);
+    s * (F::ONE + x * (F::ONE - s))
+}
+
+#[inline(always)]
+fn mish<F: Float>(x: F) -> F {
+    x * softplus(x).tanh()
+}
+
+#[inline(always)]
+fn mish_d<F: Float>(x: F) -> F {
+    let t = softplus(x).tanh();
+    t + x * (F::ONE - t * t) * sigmoid(x)
+}
+
+#[inline(always)]
+fn elu<F: Float>(x: F, alpha: F) -> F {
+    piecewise(x, |x| alpha * x.exp_m1())
+}
+
+#[inline(always)]
+fn elu_d<F: Float>(x: F, alpha: F) -> F {
+    piecewise_derivative(x, |x| alpha * x.exp())
+}
+
+#[inline(always)]
+fn selu<F: Float>(x: F) -> F {
+    c::<F>(SELU_SCALE) * elu(x, c(SELU_ALPHA))
+}
+
+#[inline(always)]
+fn selu_d<F: Float>(x: F) -> F {
+    c::<F>(SELU_SCALE) * elu_d(x, c(SELU_ALPHA))
+}
+
+/// `y[i] = f(x[i])`.
+#[inline(always)]
+fn map<F: Float>(x: &[F], y: &mut [F], f: impl Fn(F) -> F) {
+    for (o, &v) in y.iter_mut().zip(x) {
+        *o = f(v);
+    }
+}
+
+/// `g[i] *= d(v[i])`.
+#[inline(always)]
+fn scale<F: Float>(g: &mut [F], v: &[F], d: impl Fn(F) -> F) {
+    for (o, &v) in g.iter_mut().zip(v) {
+        *o *= d(v);
+    }
+}
+
+/// `f` evaluated in `F::Wide` (f64) and rounded once to `F`.
+#[inline(always)]
+fn wide<F: Float>(f: impl Fn(F::Wide) -> F::Wide) -> impl Fn(F) -> F {
+    move |v| F::narrow(f(v.widen()))
 }
 
 impl Activation {
@@ -166,64 +306,103 @@ impl Activation {
         }
     }
 
-    /// The value `phi(x)`.
-    pub fn apply(&self, x: f64) -> f64 {
+    /// The value `phi(x)`, computed in `F` (`f32` or `f64`).
+    pub fn apply<F: Float>(&self, x: F) -> F {
         match *self {
             Activation::Identity => x,
-            Activation::Relu => piecewise(x, |_| 0.0),
-            Activation::LeakyRelu(slope) => piecewise(x, |x| slope * x),
+            Activation::Relu => relu(x),
+            Activation::LeakyRelu(slope) => leaky_relu(x, c(slope)),
             Activation::Tanh => x.tanh(),
             Activation::Sigmoid => sigmoid(x),
-            Activation::Gelu => 0.5 * x * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2)),
-            Activation::GeluTanh => {
-                let u = SQRT_2_OVER_PI * (x + GELU_TANH_C * x * x * x);
-                0.5 * x * (1.0 + u.tanh())
-            }
-            Activation::Silu => x * sigmoid(x),
-            Activation::Mish => x * softplus(x).tanh(),
-            Activation::Elu(alpha) => piecewise(x, |x| alpha * x.exp_m1()),
-            Activation::Selu => SELU_SCALE * piecewise(x, |x| SELU_ALPHA * x.exp_m1()),
+            Activation::Gelu => gelu(x),
+            Activation::GeluTanh => gelu_tanh(x),
+            Activation::Silu => silu(x),
+            Activation::Mish => mish(x),
+            Activation::Elu(alpha) => elu(x, c(alpha)),
+            Activation::Selu => selu(x),
             Activation::Softplus => softplus(x),
         }
     }
 
-    /// The derivative `phi'(x)`. At the kink of ReLU / leaky ReLU / ELU / SELU (`x = 0`) the
-    /// left derivative is returned, as PyTorch's autograd does.
-    pub fn derivative(&self, x: f64) -> f64 {
+    /// The derivative `phi'(x)`, computed in `F`. At the kink of ReLU / leaky ReLU / ELU /
+    /// SELU (`x = 0`) the left derivative is returned, as PyTorch's autograd does.
+    pub fn derivative<F: Float>(&self, x: F) -> F {
         match *self {
-            Activation::Identity => 1.0,
-            Activation::Relu => piecewise_derivative(x, |_| 0.0),
-            Activation::LeakyRelu(slope) => piecewise_derivative(x, |_| slope),
-            Activation::Tanh => {
-                let t = x.tanh();
-                1.0 - t * t
-            }
-            Activation::Sigmoid => {
-                let s = sigmoid(x);
-                s * (1.0 - s)
-            }
-            Activation::Gelu => {
-                let cdf = 0.5 * (1.0 + libm::erf(x * std::f64::consts::FRAC_1_SQRT_2));
-                let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
-                cdf + x * pdf
-            }
-            Activation::GeluTanh => {
-                let x2 = x * x;
-                let t = (SQRT_2_OVER_PI * (x + GELU_TANH_C * x2 * x)).tanh();
-                0.5 * (1.0 + t)
-                    + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * x2)
-            }
-            Activation::Silu => {
-                let s = sigmoid(x);
-                s * (1.0 + x * (1.0 - s))
-            }
-            Activation::Mish => {
-                let t = softplus(x).tanh();
-                t + x * (1.0 - t * t) * sigmoid(x)
-            }
-            Activation::Elu(alpha) => piecewise_derivative(x, |x| alpha * x.exp()),
-            Activation::Selu => SELU_SCALE * piecewise_derivative(x, |x| SELU_ALPHA * x.exp()),
+            Activation::Identity => F::ONE,
+            Activation::Relu => relu_d(x),
+            Activation::LeakyRelu(slope) => leaky_relu_d(x, c(slope)),
+            Activation::Tanh => tanh_d_from_output(x.tanh()),
+            Activation::Sigmoid => sigmoid_d_from_output(sigmoid(x)),
+            Activation::Gelu => gelu_d(x),
+            Activation::GeluTanh => gelu_tanh_d(x),
+            Activation::Silu => silu_d(x),
+            Activation::Mish => mish_d(x),
+            Activation::Elu(alpha) => elu_d(x, c(alpha)),
+            Activation::Selu => selu_d(x),
             Activation::Softplus => sigmoid(x),
+        }
+    }
+
+    /// Whether [`Activation::forward`] and [`Activation::backward`] evaluate this activation
+    /// in `F::Wide` (`f64`) and round once, rather than in `F` itself. True for those built
+    /// on `erf`, `exp_m1` or `ln_1p` (gelu, gelu_tanh, silu, mish, elu, selu, softplus);
+    /// identity, relu, leaky_relu, tanh and sigmoid run in `F` (what PyTorch's `f32`
+    /// kernels do too). For `F = f64` both are the same.
+    pub fn evaluated_wide(&self) -> bool {
+        !matches!(
+            self,
+            Activation::Identity
+                | Activation::Relu
+                | Activation::LeakyRelu(_)
+                | Activation::Tanh
+                | Activation::Sigmoid
+        )
+    }
+
+    /// `y = phi(x)` elementwise (`x`, `y` of equal length; extra elements of the longer one
+    /// are left alone). NaN propagates, as in PyTorch. See [`Activation::evaluated_wide`]
+    /// for the precision.
+    pub fn forward<F: Float>(&self, x: &[F], y: &mut [F]) {
+        match *self {
+            Activation::Identity => map(x, y, |v| v),
+            Activation::Relu => map(x, y, relu),
+            Activation::LeakyRelu(slope) => {
+                let s = c(slope);
+                map(x, y, |v| leaky_relu(v, s))
+            }
+            Activation::Tanh => map(x, y, F::tanh),
+            Activation::Sigmoid => map(x, y, sigmoid),
+            Activation::Gelu => map(x, y, wide(gelu)),
+            Activation::GeluTanh => map(x, y, wide(gelu_tanh)),
+            Activation::Silu => map(x, y, wide(silu)),
+            Activation::Mish => map(x, y, wide(mish)),
+            Activation::Elu(alpha) => map(x, y, wide(move |v| elu(v, c(alpha)))),
+            Activation::Selu => map(x, y, wide(selu)),
+            Activation::Softplus => map(x, y, wide(softplus)),
+        }
+    }
+
+    /// The backward pass through the activation: `g ← g · phi'(x)` elementwise, `x` the
+    /// activation's input and `y = phi(x)` its output (tanh and sigmoid take their
+    /// derivative from `y`: `1 − y²`, `y(1 − y)`); the left derivative at kinks, as PyTorch's
+    /// autograd. See [`Activation::evaluated_wide`] for the precision.
+    pub fn backward<F: Float>(&self, x: &[F], y: &[F], g: &mut [F]) {
+        match *self {
+            Activation::Identity => {}
+            Activation::Relu => scale(g, x, relu_d),
+            Activation::LeakyRelu(slope) => {
+                let s = c(slope);
+                scale(g, x, |v| leaky_relu_d(v, s))
+            }
+            Activation::Tanh => scale(g, y, tanh_d_from_output),
+            Activation::Sigmoid => scale(g, y, sigmoid_d_from_output),
+            Activation::Gelu => scale(g, x, wide(gelu_d)),
+            Activation::GeluTanh => scale(g, x, wide(gelu_tanh_d)),
+            Activation::Silu => scale(g, x, wide(silu_d)),
+            Activation::Mish => scale(g, x, wide(mish_d)),
+            Activation::Elu(alpha) => scale(g, x, wide(move |v| elu_d(v, c(alpha)))),
+            Activation::Selu => scale(g, x, wide(selu_d)),
+            Activation::Softplus => scale(g, x, wide(sigmoid)),
         }
     }
 
@@ -366,6 +545,43 @@ mod tests {
     }
 
     #[test]
+    fn slice_kernels_evaluate_the_scalar_definitions() {
+        for act in all_with_params() {
+            // f64: forward and backward are apply and derivative, bit for bit
+            let mut y = vec![0.0; POINTS.len()];
+            act.forward(&POINTS, &mut y);
+            let mut g = vec![1.0; POINTS.len()];
+            act.backward(&POINTS, &y, &mut g);
+            for (i, &x) in POINTS.iter().enumerate() {
+                assert_eq!(y[i].to_bits(), act.apply(x).to_bits(), "{act} at {x}");
+                assert_eq!(g[i].to_bits(), act.derivative(x).to_bits(), "{act}' at {x}");
+            }
+            // f32: the wide ones are the f64 values rounded once; the others (f32 libm
+            // tanhf/expf, and 1 − y², y(1 − y) from an f32 output) within a few f32 ulps
+            // (2⁻²⁴ ≈ 6e-8 relative each): 1e-6 of max(1, |value|) for the value, and for the
+            // derivative, whose 1 − y² cancels near saturation (y's rounding 6e-8 becomes
+            // 1.2e-7 absolute), 1e-6 absolute.
+            let x32: Vec<f32> = POINTS.iter().map(|&x| x as f32).collect();
+            let mut y32 = vec![0.0f32; x32.len()];
+            act.forward(&x32, &mut y32);
+            let mut g32 = vec![1.0f32; x32.len()];
+            act.backward(&x32, &y32, &mut g32);
+            for (i, &x) in x32.iter().enumerate() {
+                let (want_y, want_d) = (act.apply(f64::from(x)), act.derivative(f64::from(x)));
+                if act.evaluated_wide() {
+                    assert_eq!(y32[i], want_y as f32, "{act} at {x}");
+                    assert_eq!(g32[i], want_d as f32, "{act}' at {x}");
+                } else {
+                    let e = (f64::from(y32[i]) - want_y).abs();
+                    assert!(e <= 1e-6 * want_y.abs().max(1.0), "{act} at {x}: {e}");
+                    let e = (f64::from(g32[i]) - want_d).abs();
+                    assert!(e <= 1e-6, "{act}' at {x}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn known_values() {
         let close = |a: f64, b: f64| (a - b).abs() < 1e-14;
         assert!(close(Activation::Gelu.apply(1.0), 0.8413447460685429));
@@ -393,7 +609,7 @@ mod tests {
     #[test]
     fn stable_at_extremes_and_propagates_nan() {
         for act in all_with_params() {
-            for x in [-1e3, -50.0, 50.0, 1e3] {
+            for x in [-1e3f64, -50.0, 50.0, 1e3] {
                 let (y, d) = (act.apply(x), act.derivative(x));
                 assert!(y.is_finite() && d.is_finite(), "{act} at {x}: {y}, {d}");
             }

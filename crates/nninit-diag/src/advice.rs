@@ -1,7 +1,7 @@
 //! Advice: spot layers where the measured signal shrinks or grows, name the likely cause and
 //! give the init the theory says fixes it.
 //!
-//! Rule (theory.md §7, heuristic thresholds): over the hidden activation outputs, take every
+//! Rule (docs/theory.md §7, heuristic thresholds): over the hidden activation outputs, take every
 //! window of 5 layers (or all of them in a shallower net) and the per-5-layer factor
 //! `r = (std_end/std_start)^(5/span)`. A window is flagged when `r < 1/2` (vanishing) or
 //! `r > 2` (exploding); runs of flagged windows in one direction are merged. A vanishing
@@ -18,7 +18,8 @@
 
 use crate::activation::Activation;
 use crate::error::Result;
-use crate::model::{ModelInit, Sequential};
+use crate::init::ModelInit;
+use crate::model::Sequential;
 use crate::stats::LayerStats;
 use crate::theory::{gains, MeanFieldNet};
 use nninit::{Dist, Init, Mode, Nonlinearity};
@@ -28,7 +29,7 @@ use serde::Serialize;
 pub const FACTOR_THRESHOLD: f64 = 2.0;
 /// Layers per window.
 pub const WINDOW: usize = 5;
-/// Saturated fraction beyond the first hidden layer that is flagged (theory.md §7).
+/// Saturated fraction beyond the first hidden layer that is flagged (docs/theory.md §7).
 pub const SATURATION_THRESHOLD: f64 = 0.2;
 /// Fraction of units dead on the whole batch above which shrinking is put down to dead ReLUs.
 pub const DEAD_THRESHOLD: f64 = 0.5;

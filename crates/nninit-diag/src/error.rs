@@ -10,9 +10,6 @@ pub enum DiagError {
     /// An error from the core initialisation library.
     #[error(transparent)]
     Init(#[from] nninit::InitError),
-    /// An error from the tensor engine (candle).
-    #[error("tensor engine: {0}")]
-    Candle(#[from] candle_core::Error),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -15,24 +15,26 @@
 //! A layer whose output is constant on the batch (std below 1e-8, e.g. every unit dead) cannot
 //! be rescaled: it is left as it is and reported with `converged: false`.
 
+use crate::dense::DenseNet;
 use crate::error::{DiagError, Result};
-use crate::model::{activation_forward, Layer, ModelInit, Sequential};
-use crate::train::std_of;
-use candle_core::{DType, Device, Tensor};
+use crate::init::ModelInit;
+use crate::linalg::std_of;
+use crate::model::{Layer, Sequential};
 use nninit::{Init, Stream};
 use serde::Serialize;
 
-/// The reference code's tolerance on `|std − 1|`.
-pub const DEFAULT_TOL: f64 = 0.1;
-/// The reference code's maximum number of rescalings per layer.
-pub const DEFAULT_MAX_ITER: usize = 10;
+pub use crate::init::validate_lsuv as validate;
+/// The reference code's tolerance on `|std − 1|` (defined with [`ModelInit`]).
+pub const DEFAULT_TOL: f64 = crate::init::LSUV_DEFAULT_TOL;
+/// The reference code's maximum number of rescalings per layer (defined with [`ModelInit`]).
+pub const DEFAULT_MAX_ITER: usize = crate::init::LSUV_DEFAULT_MAX_ITER;
 /// Below this output std a layer counts as constant and is not rescaled.
 pub const MIN_STD: f64 = 1e-8;
 
 /// What LSUV did to one Linear layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LsuvLayer {
-    /// 1-based position in the model (as [`crate::LayerStats::index`]).
+    /// 1-based position in the model (as [`crate::stats::LayerStats::index`]).
     pub index: usize,
     /// `Linear 1`, `Linear 2`, ...
     pub label: String,
@@ -44,29 +46,6 @@ pub struct LsuvLayer {
     pub iterations: usize,
     /// `|std_after − 1| < tol`.
     pub converged: bool,
-}
-
-/// Checks LSUV's parameters.
-///
-/// # Errors
-/// [`DiagError::InvalidSpec`] unless `tol` is finite and > 0 and `max_iter >= 1`.
-pub fn validate(tol: f64, max_iter: usize) -> Result<()> {
-    if !(tol.is_finite() && tol > 0.0) {
-        return Err(DiagError::InvalidSpec(format!(
-            "lsuv tol must be finite and > 0, got {tol}"
-        )));
-    }
-    if max_iter == 0 {
-        return Err(DiagError::InvalidSpec(
-            "lsuv max_iter must be >= 1, got 0".into(),
-        ));
-    }
-    Ok(())
-}
-
-fn output_std(t: &Tensor) -> Result<f64> {
-    let v: Vec<f64> = t.flatten_all()?.to_dtype(DType::F64)?.to_vec1()?;
-    Ok(std_of(&v))
 }
 
 impl Sequential {
@@ -88,7 +67,7 @@ impl Sequential {
     ) -> Result<Vec<LsuvLayer>> {
         validate(tol, max_iter)?;
         let fin = self.in_features();
-        if batch == 0 || x.len() != batch * fin {
+        if batch == 0 || Some(x.len()) != batch.checked_mul(fin) {
             return Err(DiagError::InvalidSpec(format!(
                 "lsuv batch has {} values; expected batch {batch} x {fin} features",
                 x.len()
@@ -101,52 +80,41 @@ impl Sequential {
             },
             stream,
         )?;
-        let dev = Device::Cpu;
-        let mut h = Tensor::from_slice(x, (batch, fin), &dev)?;
+        let mut net = DenseNet::<f32>::new(self)?;
+        net.set_input(x, batch)?;
         let mut report = vec![];
         let mut linear_count = 0;
-        for (i, layer) in self.layers.iter_mut().enumerate() {
-            h = match layer {
-                Layer::Act(a) => activation_forward(*a, &h)?,
-                Layer::Linear {
-                    in_features,
-                    out_features,
-                    weight,
-                    bias,
-                } => {
-                    linear_count += 1;
-                    let b = Tensor::from_slice(bias, *out_features, &dev)?;
-                    let out = |w: &[f32]| -> Result<Tensor> {
-                        let w = Tensor::from_slice(w, (*out_features, *in_features), &dev)?;
-                        Ok(crate::train::linear(&h, &w)?.broadcast_add(&b)?)
-                    };
-                    let mut o = out(weight)?;
-                    let std_before = output_std(&o)?;
-                    let mut std = std_before;
-                    let mut iterations = 0;
-                    while (std - 1.0).abs() >= tol
-                        && iterations < max_iter
-                        && std.is_finite()
-                        && std >= MIN_STD
-                    {
-                        let k = (1.0 / std) as f32;
-                        weight.iter_mut().for_each(|w| *w *= k);
-                        iterations += 1;
-                        o = out(weight)?;
-                        std = output_std(&o)?;
+        for (i, layer) in self.layers.iter().enumerate() {
+            net.forward_layer(i)?;
+            if let Layer::Linear { .. } = layer {
+                linear_count += 1;
+                let std_before = std_of(net.output(i));
+                let mut std = std_before;
+                let mut iterations = 0;
+                while (std - 1.0).abs() >= tol
+                    && iterations < max_iter
+                    && std.is_finite()
+                    && std >= MIN_STD
+                {
+                    let k = (1.0 / std) as f32;
+                    if let Some(w) = net.weight_mut(i) {
+                        w.iter_mut().for_each(|w| *w *= k);
                     }
-                    report.push(LsuvLayer {
-                        index: i + 1,
-                        label: format!("Linear {linear_count}"),
-                        std_before,
-                        std_after: std,
-                        iterations,
-                        converged: (std - 1.0).abs() < tol,
-                    });
-                    o
+                    iterations += 1;
+                    net.forward_layer(i)?;
+                    std = std_of(net.output(i));
                 }
-            };
+                report.push(LsuvLayer {
+                    index: i + 1,
+                    label: format!("Linear {linear_count}"),
+                    std_before,
+                    std_after: std,
+                    iterations,
+                    converged: (std - 1.0).abs() < tol,
+                });
+            }
         }
+        net.write_to(self)?;
         Ok(report)
     }
 

@@ -1,6 +1,9 @@
-//! Per-layer statistics of a forward pass.
+//! Per-layer statistics of a forward pass ([`LayerStats`], what `probe` prints) and of a
+//! backward pass ([`GradStats`], `probe --grad`), both measured on [`DenseNet`].
 
-use crate::error::Result;
+use crate::dense::DenseNet;
+use crate::error::{DiagError, Result};
+use crate::linalg::std_of;
 use crate::model::{Layer, Sequential};
 use serde::Serialize;
 
@@ -117,38 +120,124 @@ pub fn layer_stats(
     }
 }
 
-impl Sequential {
-    /// One forward pass of `x` (`(batch, in_features)` row-major); returns every layer
-    /// output's statistics, in order.
-    ///
-    /// # Errors
-    /// As [`Sequential::forward_all`].
-    pub fn forward_stats(&self, x: &[f32], batch: usize) -> Result<Vec<LayerStats>> {
-        let outs = self.forward_all(x, batch)?;
-        let mut counts: std::collections::HashMap<String, usize> = Default::default();
-        let mut stats = Vec::with_capacity(outs.len());
-        for (i, (layer, t)) in self.layers.iter().zip(outs.iter()).enumerate() {
+/// Backward statistics of one module's output (and, for Linear, of its parameters) from one
+/// forward + backward pass of the mean cross-entropy on a batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GradStats {
+    /// 1-based position in the model (as [`LayerStats::index`]).
+    pub index: usize,
+    /// `Linear 1`, `ReLU 2`, ... (as [`LayerStats::label`]).
+    pub label: String,
+    /// Std of `∂L/∂h` over batch × units, `h` this module's output (population std; units of
+    /// loss per unit of activation).
+    pub output_grad_std: f64,
+    /// Linear only: std of `∂L/∂W` over all weight entries.
+    pub weight_grad_std: Option<f64>,
+    /// Linear only: std of `∂L/∂b`.
+    pub bias_grad_std: Option<f64>,
+    /// Linear only: std of the weight entries themselves.
+    pub weight_std: Option<f64>,
+    /// Linear only: update-to-data ratio of a plain SGD step, `std(lr·∂L/∂W) / std(W)` =
+    /// `lr · weight_grad_std / weight_std` (dimensionless; Karpathy's rule of thumb ≈ 1e-3).
+    /// `None` when `std(W) = 0` (e.g. zeros init), where the ratio is undefined.
+    pub update_to_data: Option<f64>,
+}
+
+/// `Linear 1`, `ReLU 1`, `Linear 2`, ...: each layer's kind and its 1-based count among the
+/// layers of that kind.
+fn layer_labels(model: &Sequential) -> Vec<String> {
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    model
+        .layers
+        .iter()
+        .map(|layer| {
             let kind = layer.kind();
             let c = counts.entry(kind.clone()).or_insert(0);
             *c += 1;
-            let width = t.dims().last().copied().unwrap_or(0);
-            let values: Vec<f32> = t.flatten_all()?.to_vec1()?;
-            stats.push(layer_stats(
-                i + 1,
-                format!("{kind} {c}"),
-                layer,
-                &values,
-                width,
-            ));
+            format!("{kind} {c}")
+        })
+        .collect()
+}
+
+impl Sequential {
+    /// One forward pass of `x` (`(batch, in_features)` row-major, f32); returns every layer
+    /// output's statistics, in order.
+    ///
+    /// # Errors
+    /// As [`DenseNet::new`] and [`DenseNet::forward`].
+    pub fn forward_stats(&self, x: &[f32], batch: usize) -> Result<Vec<LayerStats>> {
+        let mut net = DenseNet::<f32>::new(self)?;
+        net.forward(x, batch)?;
+        let mut width = self.in_features();
+        let mut stats = Vec::with_capacity(self.layers.len());
+        for (i, (layer, label)) in self.layers.iter().zip(layer_labels(self)).enumerate() {
+            if let Layer::Linear { out_features, .. } = layer {
+                width = *out_features;
+            }
+            stats.push(layer_stats(i + 1, label, layer, net.output(i), width));
         }
         Ok(stats)
+    }
+
+    /// One forward + backward pass of the mean cross-entropy of `x` (`(batch, in_features)`
+    /// row-major) against `labels`, in `f32`; returns the loss and every module's
+    /// [`GradStats`], in order. `lr` is the SGD learning rate of the update-to-data ratio.
+    ///
+    /// # Errors
+    /// [`DiagError::InvalidSpec`] for a bad batch, labels or `lr` (must be finite and > 0).
+    pub fn grad_stats(
+        &self,
+        x: &[f32],
+        labels: &[u8],
+        batch: usize,
+        lr: f64,
+    ) -> Result<(f64, Vec<GradStats>)> {
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(DiagError::InvalidSpec(format!(
+                "learning rate must be finite and > 0, got {lr}"
+            )));
+        }
+        let mut net = DenseNet::<f32>::new(self)?;
+        let mut output_grad_std = vec![0.0; self.layers.len()];
+        let loss = net.loss_and_output_grads(x, labels, batch, &mut |i, g| {
+            if let Some(s) = output_grad_std.get_mut(i) {
+                *s = std_of(g);
+            }
+        })?;
+        let grads = net.gradients();
+        let params = net.parameters();
+        let mut k = 0; // index into the parameters (weight, bias per Linear)
+        let mut out = Vec::with_capacity(self.layers.len());
+        for (i, (layer, label)) in self.layers.iter().zip(layer_labels(self)).enumerate() {
+            let (wg, bg, ws, ratio) = match layer {
+                Layer::Linear { .. } => {
+                    let std_at = |v: &[&[f32]], j: usize| v.get(j).map_or(0.0, |s| std_of(s));
+                    let (wg, bg, ws) =
+                        (std_at(&grads, k), std_at(&grads, k + 1), std_at(&params, k));
+                    k += 2;
+                    let ratio = (ws > 0.0).then(|| lr * wg / ws);
+                    (Some(wg), Some(bg), Some(ws), ratio)
+                }
+                Layer::Act(_) => (None, None, None, None),
+            };
+            out.push(GradStats {
+                index: i + 1,
+                label,
+                output_grad_std: output_grad_std[i],
+                weight_grad_std: wg,
+                bias_grad_std: bg,
+                weight_std: ws,
+                update_to_data: ratio,
+            });
+        }
+        Ok((loss, out))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Activation;
+    use crate::activation::Activation;
 
     /// The lane-split loops against the definitions, on 3 × 5 values (15: not a multiple of
     /// the lane count, so the remainder path runs) with zeros, a dead unit and saturation.

@@ -9,7 +9,7 @@
 //! with dtype F32 and the right shape, and no other tensor may be.
 
 use crate::error::{DiagError, Result};
-use crate::model::{Layer, Sequential};
+use crate::model::{param_name, Layer, Sequential};
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
 use std::path::Path;
@@ -35,11 +35,11 @@ impl Sequential {
             } = l
             {
                 v.push(ParamName {
-                    name: format!("{i}.weight"),
+                    name: param_name(i, "weight"),
                     shape: vec![*out_features, *in_features],
                 });
                 v.push(ParamName {
-                    name: format!("{i}.bias"),
+                    name: param_name(i, "bias"),
                     shape: vec![*out_features],
                 });
             }
@@ -67,12 +67,12 @@ impl Sequential {
                 } => {
                     modules.push(format!("Linear({in_features}, {out_features})"));
                     bytes.push((
-                        format!("{i}.weight"),
+                        param_name(i, "weight"),
                         vec![*out_features, *in_features],
                         weight.iter().flat_map(|v| v.to_le_bytes()).collect(),
                     ));
                     bytes.push((
-                        format!("{i}.bias"),
+                        param_name(i, "bias"),
                         vec![*out_features],
                         bias.iter().flat_map(|v| v.to_le_bytes()).collect(),
                     ));

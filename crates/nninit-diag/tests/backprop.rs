@@ -1,11 +1,10 @@
-//! The hand-written training path ([`DenseNet`]) against candle's autodiff ([`Trainable`],
-//! itself checked against finite differences in `grad_check.rs`), and its optimiser updates
-//! against PyTorch's update rules written out.
+//! The f32 network (`DenseNet<f32>`, what probe and train run) against the same code in f64
+//! (`DenseNet<f64>`, itself checked against finite differences in `grad_check.rs` and against
+//! PyTorch in `torch_grad.rs`), and its optimiser updates against PyTorch's update rules
+//! written out.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
-use candle_core::DType;
 use nninit::RngStream;
-use nninit_diag::train::Trainable;
 use nninit_diag::{Activation, DenseNet, Layer, ModelInit, Optimizer, Sequential};
 use rand::{Rng, SeedableRng};
 
@@ -45,25 +44,11 @@ fn params(m: &Sequential) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// Loss and gradients from candle's autodiff in f64 (the reference).
+/// Loss and gradients of the f64 network (the reference).
 fn reference(m: &Sequential, x: &[f32], y: &[u8], batch: usize) -> (f64, Vec<Vec<f64>>) {
-    let t = Trainable::new(m, DType::F64).unwrap();
-    let loss = t.loss(&t.input(x, batch).unwrap(), y).unwrap();
-    let grads = loss.backward().unwrap();
-    let g = t
-        .vars()
-        .iter()
-        .map(|v| {
-            grads
-                .get(v.as_tensor())
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1::<f64>()
-                .unwrap()
-        })
-        .collect();
-    (loss.to_scalar::<f64>().unwrap(), g)
+    let mut net = DenseNet::<f64>::new(m).unwrap();
+    let loss = net.loss_and_grads(x, y, batch).unwrap();
+    (loss, net.gradients().iter().map(|g| g.to_vec()).collect())
 }
 
 /// Bound: the f32 path's sums have at most 20 terms (fan-in) or 9 (batch), each rounding
@@ -73,7 +58,7 @@ fn reference(m: &Sequential, x: &[f32], y: &[u8], batch: usize) -> (f64, Vec<Vec
 const REL: f64 = 2e-5;
 
 #[test]
-fn gradients_match_candle_autodiff_for_every_activation() {
+fn gradients_match_the_f64_network_for_every_activation() {
     for act in [
         "relu",
         "leaky_relu:0.1",
@@ -91,7 +76,7 @@ fn gradients_match_candle_autodiff_for_every_activation() {
         let act: Activation = act.parse().unwrap();
         let (m, x, y, batch) = net(act, 5);
         let (loss64, g64) = reference(&m, &x, &y, batch);
-        let mut d = DenseNet::new(&m).unwrap();
+        let mut d = DenseNet::<f32>::new(&m).unwrap();
         let loss = d.loss_and_grads(&x, &y, batch).unwrap();
         assert!(
             (loss - loss64).abs() <= 1e-6 * loss64.abs(),
@@ -106,7 +91,7 @@ fn gradients_match_candle_autodiff_for_every_activation() {
             for (i, (&ai, &bi)) in a.iter().zip(b).enumerate() {
                 assert!(
                     (f64::from(ai) - bi).abs() <= REL * scale,
-                    "{act}: parameter {k}[{i}]: {ai} vs autodiff {bi} (scale {scale})"
+                    "{act}: parameter {k}[{i}]: {ai} vs f64 {bi} (scale {scale})"
                 );
             }
         }
@@ -122,7 +107,7 @@ fn sgd_momentum_and_adam_follow_pytorch_rules_over_two_steps() {
         Optimizer::Sgd { lr, momentum: mu },
         Optimizer::adam(1e-3),
     ] {
-        let mut d = DenseNet::new(&m).unwrap();
+        let mut d = DenseNet::<f32>::new(&m).unwrap();
         let p0 = params(&m);
         d.train_step(&x, &y, batch, &opt).unwrap();
         let g1: Vec<Vec<f32>> = d.gradients().iter().map(|g| g.to_vec()).collect();
@@ -173,7 +158,7 @@ fn sgd_momentum_and_adam_follow_pytorch_rules_over_two_steps() {
 #[test]
 fn bad_batches_and_labels_are_errors() {
     let (m, x, y, batch) = net(Activation::Relu, 1);
-    let mut d = DenseNet::new(&m).unwrap();
+    let mut d = DenseNet::<f32>::new(&m).unwrap();
     let sgd = Optimizer::Sgd {
         lr: 0.1,
         momentum: 0.0,
@@ -198,14 +183,14 @@ fn bad_batches_and_labels_are_errors() {
         .to_string();
     assert!(e.contains("learning rate"), "{e}");
     // nothing was updated by the failed calls: the next gradients equal a fresh net's
-    let mut fresh = DenseNet::new(&m).unwrap();
+    let mut fresh = DenseNet::<f32>::new(&m).unwrap();
     fresh.loss_and_grads(&x, &y, batch).unwrap();
     d.loss_and_grads(&x, &y, batch).unwrap();
     assert_eq!(d.gradients(), fresh.gradients());
 }
 
 #[test]
-fn evaluation_matches_candle() {
+fn evaluation_matches_the_f64_network() {
     use nninit_diag::data::Mnist;
     let data = Mnist::embedded().unwrap().take(400);
     for init in ["kaiming_uniform", "pytorch-default", "xavier_normal"] {
@@ -215,13 +200,16 @@ fn evaluation_matches_candle() {
             &mut RngStream(rand::rngs::StdRng::seed_from_u64(3)),
         )
         .unwrap();
-        let (l1, a1) = Trainable::new(&m, DType::F32)
+        let (l1, a1) = DenseNet::<f64>::new(&m)
             .unwrap()
             .evaluate(&data, 128)
             .unwrap();
-        let (l2, a2) = DenseNet::new(&m).unwrap().evaluate(&data, 128).unwrap();
-        // same f32 maths up to summation order: 1e-5 relative on the loss; the accuracy may
-        // differ only by an example whose top two logits tie to within f32 rounding
+        let (l2, a2) = DenseNet::<f32>::new(&m)
+            .unwrap()
+            .evaluate(&data, 128)
+            .unwrap();
+        // f32 sums of up to 784 terms against f64: 1e-5 relative on the loss; the accuracy
+        // may differ only by an example whose top two logits tie to within f32 rounding
         assert!((l1 - l2).abs() <= 1e-5 * l1, "{init}: loss {l1} vs {l2}");
         assert!(
             (a1 - a2).abs() <= 1.0 / 400.0,
@@ -238,7 +226,7 @@ fn nan_propagates_through_relu_as_in_pytorch() {
     if let Layer::Linear { weight, .. } = &mut m.layers[0] {
         weight[0] = f32::NAN;
     }
-    let loss = DenseNet::new(&m)
+    let loss = DenseNet::<f32>::new(&m)
         .unwrap()
         .loss_and_grads(&x, &y, batch)
         .unwrap();

@@ -111,6 +111,6 @@ fn bad_specs_are_errors() {
     assert!(Sequential::mlp(&[784, 0, 10], Activation::Relu).is_err());
     assert!(Sequential::deep_widths(784, 256, 0, 10).is_err());
     let m = Sequential::mlp(&[4, 3], Activation::Relu).unwrap();
-    assert!(m.forward_all(&[0.0; 7], 2).is_err());
+    assert!(m.forward_stats(&[0.0; 7], 2).is_err());
     assert!("kaiming_unifrom".parse::<ModelInit>().is_err());
 }

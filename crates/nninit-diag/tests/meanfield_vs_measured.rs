@@ -1,12 +1,12 @@
 //! Mean-field prediction (theory) against a real finite network (measurement).
 //!
-//! Setup (theory.md §2.6): MLP of width 256 throughout (input 256, `depth` Linear+activation
+//! Setup (docs/theory.md §2.6): MLP of width 256 throughout (input 256, `depth` Linear+activation
 //! blocks, a final Linear 256→256), zero biases, input `x ~ N(0, I)` drawn from a seeded
 //! `StdRng` stream with `Init::normal(0, 1)`, batch 1024. The prediction starts from each
 //! example's measured `E[x²]` and uses `σ_w² = Var(W)·fan_in` from `Init::resolve`.
 //!
 //! Tolerance 10 % at every layer output (Linear and activation), with a fixed seed. Why it
-//! holds (theory.md §2.6): tanh's variance map contracts (χ_q = 0.46 at q = 1), so the
+//! holds (docs/theory.md §2.6): tanh's variance map contracts (χ_q = 0.46 at q = 1), so the
 //! network-to-network scatter stays ≈1 % (sd of meas/pred at L20 ≤ 1.3 % over seeds) — depth
 //! 20 is used. ReLU is marginal (χ_q = 1): the log-std random-walks with sd ≈ ½√(Σ 5/n_j) for a
 //! single input (less when pooled over a batch), ≈ 0.14 at depth 4… so ReLU is checked at depth 5,
@@ -99,7 +99,7 @@ fn relu_xavier_depth_5() {
 #[test]
 fn relu_depth_20_follows_the_trend() {
     // 2^-10 decay in std over 20 layers for xavier: predicted to within the random-walk
-    // scatter (factor 2 is > 3 sd of log-std, theory.md §7).
+    // scatter (factor 2 is > 3 sd of log-std, docs/theory.md §7).
     for init in ["kaiming_normal", "xavier_normal"] {
         let rows = compare(Activation::Relu, init, 20, 0);
         for (l, m, p) in &rows {

@@ -2,12 +2,12 @@
 //!
 //! * closed forms: relu `E[φ²] = 1/2` (gain √2), leaky_relu(a) `(1+a²)/2` (gain
 //!   √(2/(1+a²))), identity 1 — asserted to 1e-9 (in fact 1e-13);
-//! * theory.md §2.3's verified table (maintainers' script gains_table.py, half-range
+//! * docs/theory.md §2.3's verified table (maintainers' script gains_table.py, half-range
 //!   Gauss–Legendre n = 200, cross-checked there with scipy `quad` to 1e-13), printed to 10
 //!   decimals — asserted to 1e-9;
 //! * an independent adaptive Simpson rule written here (split at 0, |z| ≤ 12, tolerance
 //!   1e-14) — asserted to 1e-11 for every activation;
-//! * theory.md §2.4's critical line for tanh and §2.1's fixed point for gain 5/3 (6 decimals,
+//! * docs/theory.md §2.4's critical line for tanh and §2.1's fixed point for gain 5/3 (6 decimals,
 //!   fixed-point iteration + Brent in the maintainers' script) — asserted to 2e-6 for
 //!   σ_b² ≤ 0.3. For σ_b² = 1 and 2 the table's σ_w² (3.443216, 4.266657) is off by 5e-6 and
 //!   2.6e-4: an independent computation (plain Python, trapezoid rule with 20,000 nodes on
@@ -77,7 +77,7 @@ fn closed_form_gains() {
     assert!((r.mean - 1.0 / (2.0 * std::f64::consts::PI).sqrt()).abs() < 1e-13);
 }
 
-/// theory.md §2.3: (activation, E[φ²], g, E[φ'²], χ₁, χ_q, E[φ]).
+/// docs/theory.md §2.3: (activation, E[φ²], g, E[φ'²], χ₁, χ_q, E[φ]).
 #[allow(clippy::type_complexity)]
 const TABLE: &[(&str, f64, f64, f64, f64, f64, f64)] = &[
     (
@@ -218,7 +218,7 @@ fn quadrature_agrees_with_an_independent_adaptive_simpson() {
 
 #[test]
 fn gauss_hermite_is_spectral_for_smooth_and_exact_for_relu() {
-    // smooth: GH-100 agrees with the panel rule to 1e-10 (theory.md: tanh 6.5e-12 at n=100)
+    // smooth: GH-100 agrees with the panel rule to 1e-10 (docs/theory.md: tanh 6.5e-12 at n=100)
     let gh = GaussHermite::new(100);
     for act in [
         Activation::Tanh,
@@ -231,14 +231,14 @@ fn gauss_hermite_is_spectral_for_smooth_and_exact_for_relu() {
         let b = expect_normal(|x| act.apply(x).powi(2), 0.0, 1.0);
         assert!((a - b).abs() < 1e-10, "{act}: GH {a} vs panels {b}");
     }
-    // ReLU with even n: symmetric nodes make it exact (theory.md §2.2)
+    // ReLU with even n: symmetric nodes make it exact (docs/theory.md §2.2)
     let r = gh.expect(|x| x.max(0.0).powi(2), 0.0, 1.0);
     assert!((r - 0.5).abs() < 1e-13);
 }
 
 #[test]
 fn tanh_critical_line_matches_the_verified_table() {
-    // (σ_b², σ_w² crit, q*) from theory.md §2.4
+    // (σ_b², σ_w² crit, q*) from docs/theory.md §2.4
     let rows = [
         (1e-4, 1.086026, 0.045709),
         (0.01, 1.424205, 0.273301),
@@ -279,7 +279,7 @@ fn tanh_critical_line_matches_the_verified_table() {
 
 #[test]
 fn tanh_five_thirds_fixed_point() {
-    // theory.md §2.1/§2.7: q* = 1.178480, χ₁ = 1.2098, tanh-output std 0.6513
+    // docs/theory.md §2.1/§2.7: q* = 1.178480, χ₁ = 1.2098, tanh-output std 0.6513
     let fp = fixed_point(Activation::Tanh, 25.0 / 9.0, 0.0).unwrap();
     assert!(fp.converged);
     assert!((fp.q_star - 1.178480).abs() < 2e-6, "{}", fp.q_star);

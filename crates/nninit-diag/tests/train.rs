@@ -32,8 +32,12 @@ fn cfg(epochs: usize, batch: usize, optimizer: Optimizer) -> TrainConfig {
         epochs,
         batch,
         optimizer,
-        seed: 7,
     }
+}
+
+/// The data order's generator (its own seed, independent of the weights').
+fn order(seed: u64) -> rand::rngs::StdRng {
+    rand::rngs::StdRng::seed_from_u64(seed)
 }
 
 /// Rows of a Linear weight (one per unit).
@@ -52,7 +56,15 @@ fn rows(l: &Layer) -> Vec<Vec<f32>> {
 fn zeros_init_keeps_every_hidden_unit_identical() {
     let (tr, te) = data(320, 200);
     let mut m = model(&[784, 16, 16, 10], Activation::Relu, "zeros", 0);
-    let h = train(&mut m, &tr, &te, &cfg(2, 32, sgd(0.1)), &mut |_| {}).unwrap();
+    let h = train(
+        &mut m,
+        &tr,
+        &te,
+        &cfg(2, 32, sgd(0.1)),
+        &mut order(7),
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(!h.diverged);
     for l in &m.layers {
         for r in rows(l) {
@@ -78,7 +90,15 @@ fn constant_init_units_stay_identical_but_random_init_breaks_symmetry() {
             .fold(0.0, f32::max)
     };
     let mut c = model(&[784, 16, 10], Activation::Tanh, "constant:0.01", 0);
-    train(&mut c, &tr, &te, &cfg(1, 32, sgd(0.05)), &mut |_| {}).unwrap();
+    train(
+        &mut c,
+        &tr,
+        &te,
+        &cfg(1, 32, sgd(0.05)),
+        &mut order(7),
+        &mut |_| {},
+    )
+    .unwrap();
     let scale = rows(&c.layers[0])[0]
         .iter()
         .fold(0.0f32, |a, &b| a.max(b.abs()));
@@ -90,7 +110,15 @@ fn constant_init_units_stay_identical_but_random_init_breaks_symmetry() {
         spread(&c)
     );
     let mut k = model(&[784, 16, 10], Activation::Tanh, "kaiming_uniform", 0);
-    train(&mut k, &tr, &te, &cfg(1, 32, sgd(0.05)), &mut |_| {}).unwrap();
+    train(
+        &mut k,
+        &tr,
+        &te,
+        &cfg(1, 32, sgd(0.05)),
+        &mut order(7),
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(spread(&k) > 1e-2, "random init units should differ");
 }
 
@@ -99,7 +127,15 @@ fn same_seed_same_run_and_kaiming_learns() {
     let (tr, te) = data(1600, 400);
     let run = || {
         let mut m = model(&[784, 64, 10], Activation::Relu, "kaiming_uniform", 1);
-        train(&mut m, &tr, &te, &cfg(2, 64, sgd(0.05)), &mut |_| {}).unwrap()
+        train(
+            &mut m,
+            &tr,
+            &te,
+            &cfg(2, 64, sgd(0.05)),
+            &mut order(7),
+            &mut |_| {},
+        )
+        .unwrap()
     };
     let (a, b) = (run(), run());
     let strip = |h: &nninit_diag::TrainHistory| -> Vec<(f64, f64, f64)> {
@@ -144,10 +180,21 @@ fn bad_settings_are_errors_not_panics() {
         ),
         cfg(1, 8, Optimizer::adam(f64::NAN)),
     ] {
-        assert!(train(&mut m, &tr, &te, &c, &mut |_| {}).is_err(), "{c:?}");
+        assert!(
+            train(&mut m, &tr, &te, &c, &mut order(7), &mut |_| {}).is_err(),
+            "{c:?}"
+        );
     }
     let mut small = model(&[100, 8, 10], Activation::Relu, "kaiming_uniform", 0);
-    let e = train(&mut small, &tr, &te, &cfg(1, 8, sgd(0.1)), &mut |_| {}).unwrap_err();
+    let e = train(
+        &mut small,
+        &tr,
+        &te,
+        &cfg(1, 8, sgd(0.1)),
+        &mut order(7),
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("784"), "{e}");
     assert!(split_train_test(&tr, 64).is_err());
     assert!(split_train_test(&tr, 0).is_err());
@@ -184,9 +231,8 @@ fn full_mnist_one_epoch_kaiming_reaches_95_percent() {
                 lr: 0.01,
                 momentum: 0.9,
             },
-            seed,
         };
-        let h = train(&mut m, &tr, &te, &c, &mut |_| {}).unwrap();
+        let h = train(&mut m, &tr, &te, &c, &mut order(seed), &mut |_| {}).unwrap();
         let acc = h.epochs[0].test_acc;
         eprintln!("seed {seed}: test accuracy after 1 epoch {acc}");
         assert!(acc >= 0.95, "seed {seed}: {acc}");

@@ -14,8 +14,8 @@
 #![deny(missing_docs)]
 
 use half::{bf16, f16};
-use nninit::fill::{self, Par, Sampler};
-use nninit::{DType, Element, Flavor, Init, InitError, Layout, Resolved, Shape, Stream};
+use nninit::fill::{self, Par};
+use nninit::{DType, Element, Flavor, Init, InitError, Layout, Resolved, Sampler, Shape, Stream};
 use nninit::{StreamKey, TorchGenerator};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -264,22 +264,6 @@ impl Block {
     }
 }
 
-/// `Init::fill`'s check that `Init::fill_range` lacks: uniform bounds and their difference
-/// must be finite in f32 for f32/bf16/f16 tensors (PyTorch rejects them too).
-fn uniform_fits<T: Element>(r: &Resolved) -> PyResult<()> {
-    if let Resolved::Uniform { low, high } = *r {
-        let (lo, hi) = (low as f32, high as f32);
-        if T::DTYPE != DType::F64 && !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite()) {
-            return Err(value_err(InitError::InvalidParam {
-                name: "b - a",
-                value: high - low,
-                expected: "a, b and b - a finite in f32 (max 3.4e38) for f32/bf16/f16 tensors",
-            }));
-        }
-    }
-    Ok(())
-}
-
 /// What a Philox fill computes per element.
 enum Source<T> {
     /// Counter-based draws of an element-wise scheme.
@@ -308,16 +292,18 @@ fn philox_block<T: Element>(
     }
     let par = Par::threads(threads);
     let resolved = init.resolve(&block.shape, layout).map_err(value_err)?;
-    let source = match (Sampler::from_resolved(&resolved), resolved) {
-        (Some(s), r) => {
-            s.check().map_err(value_err)?;
-            uniform_fits::<T>(&r)?;
+    let source = match resolved {
+        Resolved::Elementwise(s) => {
+            // `Init::fill_range`'s own checks for this dtype (uniform bounds finite in f32 for
+            // f32/bf16/f16), on an empty range: nothing drawn or written
+            init.fill_range::<T>(&mut [], &block.shape, layout, key, 0..0, Par::Seq)
+                .map_err(value_err)?;
             Source::Sampler(s)
         }
-        (None, Resolved::Constant(v)) => Source::Constant(T::from_f64(v)),
+        Resolved::Constant(v) => Source::Constant(T::from_f64(v)),
         // an empty local shard of a non-empty tensor: checked like every rank, nothing to write
-        (None, _) if block.numel == 0 => return Ok(()),
-        (None, _) => {
+        _ if block.numel == 0 => return Ok(()),
+        _ => {
             let mut whole: Vec<T> = Vec::new();
             whole.try_reserve_exact(numel).map_err(|_| {
                 value_err(format!("not enough memory to materialise {numel} elements"))
@@ -462,9 +448,6 @@ fn philox_fill_range(
         threads: usize,
     ) -> PyResult<()> {
         let out = Out::new::<T>(addr, range.len())?;
-        if global.numel() > 0 {
-            uniform_fits::<T>(&init.resolve(global, layout).map_err(value_err)?)?;
-        }
         // SAFETY: Python passes a contiguous buffer of `count` elements it owns.
         let dst = unsafe { out.slice::<T>(0, range.len()) };
         init.fill_range(dst, global, layout, key, range, Par::threads(threads))
@@ -513,7 +496,8 @@ fn torch_sample_as<T: Element>(
     match *init {
         Init::Normal { mean, std } => {
             init.validate().map_err(value_err)?;
-            dst.chunks_mut(1).for_each(|c| gen.normal(c, mean, std));
+            let normal = Sampler::normal(mean, std).map_err(value_err)?;
+            dst.chunks_mut(1).for_each(|c| gen.sample(&normal, c));
         }
         Init::Uniform { .. } => init
             .fill(dst, &shape, Layout::Torch, gen)
@@ -632,10 +616,8 @@ fn check_init(init: &str, shape: Vec<usize>, layout: &str) -> PyResult<()> {
             .fill::<f32, _>(&mut [], &shape, layout, &mut nninit::Philox::new(0))
             .map_err(value_err);
     }
-    let resolved = init.resolve(&shape, layout).map_err(value_err)?;
-    if let Some(s) = Sampler::from_resolved(&resolved) {
-        s.check().map_err(value_err)?;
-    }
+    // resolving builds the sampler, which checks its parameters
+    init.resolve(&shape, layout).map_err(value_err)?;
     Ok(())
 }
 

@@ -19,27 +19,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(10);
     let s = match which {
-        "uniform" => Sampler::Uniform {
-            low: -1.0,
-            high: 1.0,
-        },
-        "normal" => Sampler::Normal {
-            mean: 0.0,
-            std: 1.0,
-        },
+        "uniform" => Sampler::uniform(-1.0, 1.0)?,
+        "normal" => Sampler::normal(0.0, 1.0)?,
         // PyTorch's trunc_normal_(std=0.02) bounds: ±2 absolute = ±100σ
-        "trunc_normal_002" => Sampler::TruncNormal {
-            mean: 0.0,
-            std: 0.02,
-            a: -2.0,
-            b: 2.0,
-        },
-        _ => Sampler::TruncNormal {
-            mean: 0.0,
-            std: 1.0,
-            a: -2.0,
-            b: 2.0,
-        },
+        "trunc_normal_002" => Sampler::trunc_normal(0.0, 0.02, -2.0, 2.0)?,
+        _ => Sampler::trunc_normal(0.0, 1.0, -2.0, 2.0)?,
     };
     let isa = match args.get(4).map(String::as_str) {
         Some("avx512") => Some(Isa::Avx512),
@@ -54,7 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_or(Par::Seq, Par::threads);
     let run = |key: StreamKey, out: &mut [f32]| match isa {
         Some(isa) => fill_isa(isa, &s, key, 0, out, true),
-        None => fill::fill(&s, key, out, par),
+        None => {
+            fill::fill(&s, key, out, par);
+            Ok(())
+        }
     };
     let mut out = vec![0f32; n];
     run(StreamKey::new(1, 2), &mut out)?;

@@ -43,14 +43,14 @@ impl std::fmt::Display for DType {
 }
 
 impl std::str::FromStr for DType {
-    type Err = crate::InitError;
-    fn from_str(s: &str) -> crate::Result<Self> {
+    type Err = crate::error::InitError;
+    fn from_str(s: &str) -> crate::error::Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "f32" | "float32" | "float" => Ok(DType::F32),
             "f64" | "float64" | "double" => Ok(DType::F64),
             "bf16" | "bfloat16" => Ok(DType::BF16),
             "f16" | "float16" | "half" => Ok(DType::F16),
-            _ => Err(crate::InitError::Unsupported(format!(
+            _ => Err(crate::error::InitError::Unsupported(format!(
                 "unknown dtype '{s}'; expected f32, f64, bf16 or f16"
             ))),
         }

@@ -88,12 +88,20 @@ pub enum InitError {
         shape: Vec<usize>,
     },
     /// An init string could not be parsed, or names an unknown scheme.
-    #[error("unknown init '{name}'; expected one of: {expected}")]
+    #[error("unknown init '{name}'; {}expected one of: {expected}", did_you_mean(.suggestion))]
     UnknownScheme {
         /// The name given.
         name: String,
         /// The known names, comma separated.
         expected: String,
+        /// The known name closest to the one given, when it looks like a typo.
+        suggestion: Option<String>,
+    },
+    /// A comma-separated init list is empty or has an empty entry (`a,,b`, `a,`).
+    #[error("empty entry in init list '{list}'; give a comma-separated list such as kaiming_uniform,normal:0.02")]
+    EmptyEntry {
+        /// The list given.
+        list: String,
     },
     /// An init string names a known scheme but its parameters are malformed.
     #[error("bad parameters for init '{scheme}': {reason}")]
@@ -135,6 +143,14 @@ pub enum InitError {
     /// The scheme cannot be drawn from this kind of stream or in this dtype.
     #[error("{0}")]
     Unsupported(String),
+}
+
+/// `did you mean 'x'? ` (or nothing), for [`InitError::UnknownScheme`].
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!("did you mean '{s}'? "))
+        .unwrap_or_default()
 }
 
 /// Result alias of the core crate.

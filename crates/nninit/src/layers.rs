@@ -619,21 +619,29 @@ impl Module {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sampler::Sampler;
     use crate::schemes::Resolved;
 
     #[test]
     fn linear_default_bound_is_one_over_sqrt_fan_in() {
         let shape = Shape::new(&[128, 256]).unwrap_or_else(|_| unreachable!());
         let r = linear_weight_init().resolve(&shape, Layout::Torch).ok();
-        // f64: sqrt(3) * sqrt(2/(1+5.000000000000001)) / 16 = 0.06249999999999999 (spec §8)
+        // f64: sqrt(3) * sqrt(2/(1+5.000000000000001)) / 16 = 0.06249999999999999 (PyTorch `reset_parameters` of `nn.Linear`, torch/nn/modules/linear.py)
         match r {
-            Some(Resolved::Uniform { low, high }) => {
+            Some(Resolved::Elementwise(Sampler::Uniform(u))) => {
+                let (low, high) = (u.low(), u.high());
                 assert_eq!(high, 0.06249999999999999);
                 assert_eq!(low, -high);
                 assert_eq!(high as f32, 0.0625f32);
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// The methods table's "PyTorch Linear default" row (text in the scheme table) is this.
+    #[test]
+    fn catalogue_has_the_linear_default() {
+        assert!(Init::catalogue().contains(&linear_weight_init()));
     }
 
     #[test]

@@ -6,7 +6,18 @@
 //! with shapes.
 //!
 //! Data flows one way: an [`Init`] (spec) → [`Init::resolve`] (fans, gain, std, bounds; no
-//! draws) → [`Init::fill`] (draws from a [`Stream`]).
+//! draws) → [`Init::fill`] (draws from a [`Stream`]). Element-wise schemes resolve to a
+//! [`Sampler`] (uniform, normal or truncated normal, validated when built), which every
+//! stream draws into a slice.
+//!
+//! # Modules (imports run one way, leaves last)
+//! - [`schemes`]: [`Init`], its text form and the scheme table, [`Resolved`], sharded fills;
+//!   [`layers`]: PyTorch's per-layer defaults (uses `schemes`).
+//! - [`fill`]: the counter-based Philox engine ([`fill::fill`], [`Philox`]).
+//! - [`rng`]: the [`Stream`] contract, [`RngStream`], [`TorchGenerator`] → its kernels, the raw
+//!   Philox function and [`StreamKey`].
+//! - Leaves: [`sampler`], [`special`] (Φ, window mass, truncated moments), CPU features,
+//!   [`fan`], [`gain`], [`shape`], [`element`], [`error`].
 //!
 //! ```
 //! use nninit::{Init, Layout, RngStream, Shape};
@@ -29,18 +40,24 @@ pub mod fill;
 pub mod gain;
 pub mod layers;
 pub mod rng;
+pub mod sampler;
 pub mod schemes;
 pub mod shape;
+pub mod special;
+
+mod cpu;
 
 pub use element::{DType, Element};
 pub use error::{InitError, Result};
 pub use fan::{fan_in_and_fan_out, Fans, Mode};
-pub use fill::{Par, Sampler};
+pub use fill::{Par, Philox};
 pub use gain::{calculate_gain, Nonlinearity};
-pub use rng::philox::{Philox, StreamKey};
+pub use rng::philox::StreamKey;
 pub use rng::{Flavor, RngStream, Stream, TorchGenerator};
-pub use schemes::{trunc_std_at_2, Description, Dist, Init, Resolved};
+pub use sampler::Sampler;
+pub use schemes::{Description, Dist, Init, Resolved};
 pub use shape::{Layout, Shape};
+pub use special::trunc_std_at_2;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -14,7 +14,7 @@ const N: usize = 10_000_000;
 
 fn draw<T: Element>(s: &Sampler, seed: u64, n: usize) -> Vec<T> {
     let mut v = vec![T::ZERO; n];
-    fill::fill(s, StreamKey::new(seed, 1), &mut v, Par::all()).unwrap();
+    fill::fill(s, StreamKey::new(seed, 1), &mut v, Par::all());
     v
 }
 
@@ -47,7 +47,7 @@ fn assert_binomial(label: &str, count: usize, n: usize, p: f64) {
 #[test]
 fn uniform_10m() {
     let (lo, hi) = (-1.0, 2.0);
-    let xs = to_f64(&draw::<f32>(&Sampler::Uniform { low: lo, high: hi }, 1, N));
+    let xs = to_f64(&draw::<f32>(&Sampler::uniform(lo, hi).unwrap(), 1, N));
     assert!(xs.iter().all(|&x| (lo..hi).contains(&x)));
     let sigma = (hi - lo) / 12f64.sqrt();
     assert_moments("uniform f32", &xs, (lo + hi) / 2.0, sigma, 9.0 / 5.0);
@@ -55,11 +55,7 @@ fn uniform_10m() {
         ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
     });
     // f64 (53-bit) on 1M
-    let xs = to_f64(&draw::<f64>(
-        &Sampler::Uniform { low: lo, high: hi },
-        2,
-        N / 10,
-    ));
+    let xs = to_f64(&draw::<f64>(&Sampler::uniform(lo, hi).unwrap(), 2, N / 10));
     assert!(xs.iter().all(|&x| (lo..hi).contains(&x)));
     assert_moments("uniform f64", &xs, (lo + hi) / 2.0, sigma, 9.0 / 5.0);
     assert_ks("uniform f64", &xs, |x| {
@@ -70,7 +66,7 @@ fn uniform_10m() {
 #[test]
 fn normal_10m() {
     let (mean, std) = (0.5, 2.0);
-    let xs = to_f64(&draw::<f32>(&Sampler::Normal { mean, std }, 3, N));
+    let xs = to_f64(&draw::<f32>(&Sampler::normal(mean, std).unwrap(), 3, N));
     assert_moments("normal f32", &xs, mean, std, 3.0);
     assert_ks("normal f32", &xs, |x| phi((x - mean) / std));
     let tail = xs
@@ -115,7 +111,7 @@ fn trunc_std_moments(al: f64, be: f64) -> (f64, f64, f64) {
 }
 
 fn check_trunc(label: &str, mean: f64, std: f64, a: f64, b: f64, seed: u64, n: usize) {
-    let s = Sampler::TruncNormal { mean, std, a, b };
+    let s = Sampler::trunc_normal(mean, std, a, b).unwrap();
     let xs = to_f64(&draw::<f32>(&s, seed, n));
     let (fa, fb) = ((a as f32) as f64, (b as f32) as f64);
     assert!(
@@ -158,20 +154,9 @@ fn trunc_normal_10m() {
 fn half_types_round_the_f32_value() {
     let n = 200_000;
     let samplers = [
-        Sampler::Normal {
-            mean: 0.0,
-            std: 1.0,
-        },
-        Sampler::TruncNormal {
-            mean: 0.0,
-            std: 0.02,
-            a: -0.04,
-            b: 0.04,
-        },
-        Sampler::Uniform {
-            low: -0.25,
-            high: 0.25,
-        },
+        Sampler::normal(0.0, 1.0).unwrap(),
+        Sampler::trunc_normal(0.0, 0.02, -0.04, 0.04).unwrap(),
+        Sampler::uniform(-0.25, 0.25).unwrap(),
     ];
     for (case, s) in samplers.iter().enumerate() {
         let f = draw::<f32>(s, 10 + case as u64, n);
@@ -180,13 +165,14 @@ fn half_types_round_the_f32_value() {
         let mut replaced = 0;
         for k in 0..n {
             let (mut wb, mut wh) = (bf16::from_f32(f[k]), f16::from_f32(f[k]));
-            if let Sampler::TruncNormal { .. } = *s {
+            if let Sampler::TruncNormal(_) = s {
                 // clamped to the bounds ±0.04 rounded inward in each type
                 let (bb, hb) = (bf16::from_f32(0.039_794_92), f16::from_f32(0.039_978_027));
                 wb = wb.clamp(-bb, bb);
                 wh = wh.clamp(-hb, hb);
             }
-            if let Sampler::Uniform { low, high } = *s {
+            if let Sampler::Uniform(u) = s {
+                let (low, high) = (u.low(), u.high());
                 // a value that rounds up to T(high) is replaced by T(low)
                 if wb == bf16::from_f32(high as f32) {
                     assert_eq!(b[k], bf16::from_f32(low as f32));
@@ -199,7 +185,7 @@ fn half_types_round_the_f32_value() {
             }
             assert_eq!(b[k], wb, "{s:?} bf16 at {k}");
         }
-        if let Sampler::Uniform { .. } = *s {
+        if let Sampler::Uniform(_) = s {
             // P(round to high) = half a bf16 ulp below 0.25 (ulp 2^-10 in [0.125, 0.25))
             // over the width 0.5: 2^-11 / 0.5 = 2^-10.
             assert_binomial("bf16 uniform replaced", replaced, n, (2f64).powi(-10));
@@ -212,12 +198,7 @@ fn far_tail_windows_are_valid_and_stay_inside() {
     // Φ(−10) ≈ 7.6e-24: representable, so [10, 10.0001] and [−10, −9] are real windows
     // (an erf-based Φ would round both ends to 1 or 0 and call them empty).
     for (a, b) in [(10.0, 10.0001), (-10.0, -9.0), (9.0, 10.0)] {
-        let s = Sampler::TruncNormal {
-            mean: 0.0,
-            std: 1.0,
-            a,
-            b,
-        };
+        let s = Sampler::trunc_normal(0.0, 1.0, a, b).unwrap();
         let xs = to_f64(&draw::<f32>(&s, 8, 10_000));
         let (fa, fb) = ((a as f32) as f64, (b as f32) as f64);
         assert!(xs.iter().all(|&x| (fa..=fb).contains(&x)), "[{a}, {b}]");
@@ -253,12 +234,7 @@ fn deepest_tail_windows_are_exact_or_refused() {
         (36.0, 1e300, -1.0),
         (-1e300, -36.0, 1.0),
     ] {
-        let s = Sampler::TruncNormal {
-            mean: 0.0,
-            std: 1.0,
-            a,
-            b,
-        };
+        let s = Sampler::trunc_normal(0.0, 1.0, a, b).unwrap();
         let f64s = draw::<f64>(&s, 12, 100_000);
         let f32s = to_f64(&draw::<f32>(&s, 13, 100_000));
         let mut rs = nninit::RngStream(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(2));
@@ -293,13 +269,9 @@ fn deepest_tail_windows_are_exact_or_refused() {
         }
     }
     for (a, b) in [(38.4, 1e300), (38.0, 39.0), (-1e300, -37.0)] {
-        let s = Sampler::TruncNormal {
-            mean: 0.0,
-            std: 1.0,
-            a,
-            b,
-        };
-        let e = s.check().unwrap_err().to_string();
+        let e = Sampler::trunc_normal(0.0, 1.0, a, b)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("move [a, b] closer"), "[{a}, {b}]: {e}");
         assert!(nninit::Init::trunc_normal(0.0, 1.0, a, b)
             .validate()
@@ -315,7 +287,7 @@ fn deepest_tail_windows_are_exact_or_refused() {
 #[test]
 fn trunc_normal_stays_inside_the_window_in_every_dtype() {
     fn check<T: Element>(label: &str, mean: f64, std: f64, a: f64, b: f64) {
-        let s = Sampler::TruncNormal { mean, std, a, b };
+        let s = Sampler::trunc_normal(mean, std, a, b).unwrap();
         let xs = to_f64(&draw::<T>(&s, 21, 1 << 20));
         let out = xs.iter().filter(|&&x| !(a..=b).contains(&x)).count();
         assert_eq!(out, 0, "{label} [{a}, {b}]: {out} values outside");
@@ -335,12 +307,7 @@ fn trunc_normal_stays_inside_the_window_in_every_dtype() {
     check::<f32>("f32", 0.0, 1.0, 0.3, 0.300_01);
     check::<f64>("f64", 0.0, 1.0, 0.3, 0.300_01);
     // no bf16 value in [0.5001, 0.5002]: all draws are bf16(0.50015) = 0.5
-    let s = Sampler::TruncNormal {
-        mean: 0.0,
-        std: 1.0,
-        a: 0.5001,
-        b: 0.5002,
-    };
+    let s = Sampler::trunc_normal(0.0, 1.0, 0.5001, 0.5002).unwrap();
     let xs = to_f64(&draw::<bf16>(&s, 3, 1000));
     assert!(xs.iter().all(|&x| x == 0.5), "{:?}", &xs[..4]);
 }
@@ -349,10 +316,7 @@ fn trunc_normal_stays_inside_the_window_in_every_dtype() {
 /// the f64 arithmetic: every value finite, and the f64 fill's values rounded to f32.
 #[test]
 fn huge_std_normal_does_not_overflow_spuriously() {
-    let s = Sampler::Normal {
-        mean: 0.0,
-        std: 6e37,
-    };
+    let s = Sampler::normal(0.0, 6e37).unwrap();
     let n = 1 << 20;
     let x32 = draw::<f32>(&s, 33, n);
     let x64 = draw::<f64>(&s, 33, n);
@@ -364,12 +328,7 @@ fn huge_std_normal_does_not_overflow_spuriously() {
 /// of piling up at the type's largest value (which hid the overflow from the caller).
 #[test]
 fn trunc_normal_beyond_the_type_overflows_like_normal() {
-    let s = Sampler::TruncNormal {
-        mean: 0.0,
-        std: 1e6,
-        a: -1e300,
-        b: 1e300,
-    };
+    let s = Sampler::trunc_normal(0.0, 1e6, -1e300, 1e300).unwrap();
     let xs = to_f64(&draw::<f16>(&s, 5, 1000));
     let max = f64::from(f16::MAX);
     assert!(xs.iter().all(|x| x.is_infinite() || x.abs() < max));

@@ -1,5 +1,5 @@
-//! Philox4x32 known-answer vectors (Random123 `kat_vectors`, theory.md §8.1) and the
-//! self-generated shard-invariant design vectors of theory.md §8.4.
+//! Philox4x32 known-answer vectors (Random123 `kat_vectors`, docs/theory.md §8.1) and the
+//! self-generated shard-invariant design vectors of docs/theory.md §8.4.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nninit::fill::{self, __private::TILE_BLOCKS};
@@ -83,35 +83,27 @@ fn design_uniforms_seed_1234_stream_7() {
     ];
     let mut got = [0f32; 8];
     fill::fill(
-        &Sampler::Uniform {
-            low: 0.0,
-            high: 1.0,
-        },
+        &Sampler::uniform(0.0, 1.0).unwrap(),
         KEY,
         &mut got,
         Par::Seq,
-    )
-    .unwrap();
+    );
     assert_eq!(got, want);
     // Also when the 8 elements sit at the end of a longer fill (the batched kernel path).
     let n = TILE_BLOCKS * 4 * 3;
     let mut long = vec![0f32; n];
     fill::fill(
-        &Sampler::Uniform {
-            low: 0.0,
-            high: 1.0,
-        },
+        &Sampler::uniform(0.0, 1.0).unwrap(),
         KEY,
         &mut long,
         Par::Seq,
-    )
-    .unwrap();
+    );
     assert_eq!(long[..8], want);
 }
 
 #[test]
 fn design_box_muller_seed_1234_stream_7() {
-    // theory.md §8.4 prints 12 significant digits of the f64 Box–Muller values.
+    // docs/theory.md §8.4 prints 12 significant digits of the f64 Box–Muller values.
     let want = [
         1.012834927018f64,
         1.065381828404,
@@ -123,16 +115,7 @@ fn design_box_muller_seed_1234_stream_7() {
         0.254848140411,
     ];
     let mut got = [0f64; 8];
-    fill::fill(
-        &Sampler::Normal {
-            mean: 0.0,
-            std: 1.0,
-        },
-        KEY,
-        &mut got,
-        Par::Seq,
-    )
-    .unwrap();
+    fill::fill(&Sampler::normal(0.0, 1.0).unwrap(), KEY, &mut got, Par::Seq);
     for (g, w) in got.iter().zip(want) {
         // half a unit of the 12th printed digit
         assert!((g - w).abs() <= 5e-12 * w.abs().max(0.1), "{g} vs {w}");
@@ -143,15 +126,11 @@ fn design_box_muller_seed_1234_stream_7() {
     // ρ ≤ 5.8 for 24-bit u1. A different pairing or word order would be O(1) off.
     let mut got32 = [0f32; 8];
     fill::fill(
-        &Sampler::Normal {
-            mean: 0.0,
-            std: 1.0,
-        },
+        &Sampler::normal(0.0, 1.0).unwrap(),
         KEY,
         &mut got32,
         Par::Seq,
-    )
-    .unwrap();
+    );
     for (g32, g64) in got32.iter().zip(got) {
         let tol = 5.8 * 1.5e-7 + 4.0 * f64::from(f32::EPSILON) * g64.abs();
         assert!((f64::from(*g32) - g64).abs() <= tol, "{g32} vs {g64}");

@@ -341,14 +341,14 @@ fn constants() {
 /// (row 0 of a wide or square output, column 0 of a tall one), times gain.
 #[test]
 fn orthogonal_first_vector_is_the_normalised_first_draws() {
-    use nninit::Stream;
+    use nninit::{Sampler, Stream};
     for dims in [[5usize, 8], [8, 8], [8, 5]] {
         let (rows, cols) = (dims[0], dims[1]);
         let m = rows.max(cols);
         let gain = 1.5;
         let w = fill_f64(&Init::Orthogonal { gain }, &dims, Layout::Torch, 11);
         let mut g = vec![0f64; rows * cols];
-        stream(11).normal(&mut g, 0.0, 1.0);
+        stream(11).sample(&Sampler::standard_normal(), &mut g);
         let norm = g[..m].iter().map(|x| x * x).sum::<f64>().sqrt();
         for (i, gi) in g[..m].iter().enumerate() {
             let got = if rows > cols { w[i * cols] } else { w[i] };

@@ -8,14 +8,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nninit::layers::Module;
-use nninit::{Flavor, Init, Layout, Mode, Nonlinearity, Shape, Stream, TorchGenerator};
+use nninit::{Flavor, Init, Layout, Mode, Nonlinearity, Sampler, Shape, Stream, TorchGenerator};
 use serde_json::Value;
 
 mod common;
 
 const GOLDEN: &str = include_str!("../../../testdata/torch/torch_init_golden.json");
 
-/// Orthogonal: absolute tolerance from LAPACK-vs-faer QR rounding (spec §7: numpy's QR on the
+/// Orthogonal: absolute tolerance from LAPACK-vs-faer QR rounding (measured when the golden file was made: numpy's QR on the
 /// same samples is within 1.9e-7; 2e-6 leaves a 10x margin).
 const ORTHO_TOL: f64 = 2e-6;
 
@@ -116,7 +116,7 @@ fn hexes(v: &Value) -> Vec<u32> {
 
 fn rand2(g: &mut TorchGenerator) -> Vec<f32> {
     let mut r = vec![0f32; 2];
-    g.uniform(&mut r, 0.0, 1.0);
+    g.sample(&Sampler::uniform(0.0, 1.0).unwrap(), &mut r);
     r
 }
 
@@ -213,7 +213,7 @@ fn golden_calculate_gain() {
     assert_eq!(Nonlinearity::Sigmoid.gain(), want("sigmoid"));
 }
 
-/// The spec's worked examples (§3.4, §8), independent of the JSON.
+/// Worked examples (`torch.manual_seed(0); torch.randn(8)` and `nn.Linear(256, 128).weight`), independent of the JSON.
 #[test]
 fn spec_worked_examples() {
     let mut g = TorchGenerator::manual_seed(0);
@@ -227,7 +227,7 @@ fn spec_worked_examples() {
     );
 }
 
-/// The two flavours really differ where the spec says they do (so the path checks above
+/// The two flavours really differ where PyTorch's kernel builds do (so the path checks above
 /// discriminate): kaiming_uniform (FMA) and randn(37) (Cephes vs libm).
 #[test]
 fn flavours_differ_on_fused_and_block_paths() {
@@ -639,7 +639,7 @@ fn small_path_with_cache_is_normal() {
     let mut xs = vec![];
     for _ in 0..10_000 {
         let mut w = [0f32; 7];
-        g.normal(&mut w, 0.0, 1.0);
+        g.sample(&Sampler::standard_normal(), &mut w);
         xs.extend(w.iter().map(|&x| x as f64));
     }
     common::assert_moments("normal small path", &xs, 0.0, 1.0, 3.0);

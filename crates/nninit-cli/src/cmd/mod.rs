@@ -12,7 +12,7 @@ pub mod train;
 use crate::args::{Cli, Command, ProbeArgs};
 use anyhow::{bail, Context};
 use clap::Parser;
-use nninit::{Element, Flavor, RngStream, Stream, TorchGenerator};
+use nninit::{Element, Flavor, RngStream, Sampler, Stream, TorchGenerator};
 use rand::SeedableRng;
 
 /// The random stream chosen by `--rng` (and `--flavor`).
@@ -61,25 +61,11 @@ impl AnyStream {
 }
 
 impl Stream for AnyStream {
-    fn uniform<T: Element>(&mut self, out: &mut [T], low: f64, high: f64) {
+    fn sample<T: Element>(&mut self, sampler: &Sampler, out: &mut [T]) {
         match self {
-            AnyStream::Torch(g) => g.uniform(out, low, high),
-            AnyStream::Std(g) => g.uniform(out, low, high),
-            AnyStream::Philox(g) => g.uniform(out, low, high),
-        }
-    }
-    fn normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64) {
-        match self {
-            AnyStream::Torch(g) => g.normal(out, mean, std),
-            AnyStream::Std(g) => g.normal(out, mean, std),
-            AnyStream::Philox(g) => g.normal(out, mean, std),
-        }
-    }
-    fn trunc_normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64, a: f64, b: f64) {
-        match self {
-            AnyStream::Torch(g) => g.trunc_normal(out, mean, std, a, b),
-            AnyStream::Std(g) => g.trunc_normal(out, mean, std, a, b),
-            AnyStream::Philox(g) => g.trunc_normal(out, mean, std, a, b),
+            AnyStream::Torch(g) => g.sample(sampler, out),
+            AnyStream::Std(g) => g.sample(sampler, out),
+            AnyStream::Philox(g) => g.sample(sampler, out),
         }
     }
     fn randperm(&mut self, n: usize) -> Vec<usize> {
@@ -94,6 +80,13 @@ impl Stream for AnyStream {
             AnyStream::Torch(g) => g.mirrors_torch(),
             AnyStream::Std(g) => g.mirrors_torch(),
             AnyStream::Philox(g) => g.mirrors_torch(),
+        }
+    }
+    fn select_tensor(&mut self, name: &str) {
+        match self {
+            AnyStream::Torch(g) => g.select_tensor(name),
+            AnyStream::Std(g) => g.select_tensor(name),
+            AnyStream::Philox(g) => g.select_tensor(name),
         }
     }
 }

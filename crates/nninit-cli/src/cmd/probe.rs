@@ -17,34 +17,24 @@ pub const DEFAULT_INITS: [&str; 6] = [
     "zeros",
 ];
 
+/// Names `--init` accepts besides the library's schemes (parsed by `ModelInit`).
+const EXTRA_INIT_NAMES: [&str; 5] = [
+    "pytorch-default",
+    "torch-default",
+    "pytorch_default",
+    "default",
+    "lsuv",
+];
+
 /// Splits an init list on commas, keeping commas that belong to an init's own parameters
-/// (`uniform:-0.1,0.1,kaiming_uniform` is two inits).
+/// (`uniform:-0.1,0.1,kaiming_uniform` is two inits): the library's splitter, which knows
+/// every scheme's parameters, plus this CLI's own names.
 pub fn split_init_list(list: &str) -> Vec<String> {
-    let starts_init = |tok: &str| {
-        let name = tok
-            .split(':')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        nninit::schemes::known_names().contains(&name.as_str())
-            || matches!(
-                name.as_str(),
-                "pytorch-default" | "torch-default" | "pytorch_default" | "default" | "lsuv"
-            )
-    };
-    let mut out: Vec<String> = vec![];
-    for tok in list.split(',') {
-        match out.last_mut() {
-            Some(last) if !starts_init(tok) => {
-                last.push(',');
-                last.push_str(tok);
-            }
-            _ => out.push(tok.trim().to_string()),
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    out
+    nninit::Init::split_list(list, &EXTRA_INIT_NAMES)
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// `k` evenly spaced quantiles (midpoints) of `v`, or `v` itself when it has at most `k` values.

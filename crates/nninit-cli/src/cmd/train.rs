@@ -2,7 +2,7 @@
 
 use super::probe::split_init_list;
 use crate::args::TrainArgs;
-use crate::report::train::{InitTraining, TrainReport};
+use crate::report::train::{InitTraining, RunConfig, TrainReport};
 use crate::report::{self};
 use anyhow::{bail, Context, Result};
 use nninit::RngStream;
@@ -181,7 +181,6 @@ pub fn train_all(a: &TrainArgs) -> Result<TrainReport> {
         epochs: a.epochs,
         batch: a.batch,
         optimizer,
-        seed: a.seed,
     };
     let lsuv_n = LSUV_BATCH.min(train_set.n);
     let (lsuv_x, _) = train_set.batch(0, lsuv_n)?;
@@ -208,9 +207,16 @@ pub fn train_all(a: &TrainArgs) -> Result<TrainReport> {
         )
         .with_context(|| format!("init {label}"))?;
         let base = (k * steps) as u64;
-        let history = train(&mut model, &train_set, &test_set, &cfg, &mut |p| {
-            bar.set_position(base + p.step as u64)
-        })
+        // the data order: its own generator, seeded from --seed (the same for every init)
+        let mut order = rand::rngs::StdRng::seed_from_u64(a.seed);
+        let history = train(
+            &mut model,
+            &train_set,
+            &test_set,
+            &cfg,
+            &mut order,
+            &mut |p| bar.set_position(base + p.step as u64),
+        )
         .with_context(|| format!("training {label}"))?;
         let epoch_reached_target = history
             .epochs
@@ -230,7 +236,10 @@ pub fn train_all(a: &TrainArgs) -> Result<TrainReport> {
         data: source,
         train_images: train_set.n,
         test_images: test_set.n,
-        config: cfg,
+        config: RunConfig {
+            train: cfg,
+            seed: a.seed,
+        },
         target_acc: a.target_acc,
         inits: results,
     })

@@ -21,11 +21,22 @@ pub struct TrainReport {
     /// Test images.
     pub test_images: usize,
     /// Epochs, batch, optimiser, seed.
-    pub config: TrainConfig,
+    pub config: RunConfig,
     /// The `--target-acc` (fraction).
     pub target_acc: f64,
     /// One entry per init, in the order given.
     pub inits: Vec<InitTraining>,
+}
+
+/// The run's settings: the training loop's, and the `--seed` of the weights and the data
+/// order (JSON `{epochs, batch, optimizer, seed}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunConfig {
+    /// Epochs, batch, optimiser.
+    #[serde(flatten)]
+    pub train: TrainConfig,
+    /// `--seed`.
+    pub seed: u64,
 }
 
 /// One init's training run.
@@ -62,9 +73,9 @@ pub fn train_text(r: &TrainReport) -> String {
         "MLP {} ({}), {}, batch {}, {} epochs, seed {}\ndata: {}\n\n",
         super::arch_text(&r.arch),
         r.activation,
-        optim_text(&r.config),
-        r.config.batch,
-        r.config.epochs,
+        optim_text(&r.config.train),
+        r.config.train.batch,
+        r.config.train.epochs,
         r.config.seed,
         r.data
     );
@@ -83,7 +94,7 @@ pub fn train_text(r: &TrainReport) -> String {
     let mut row0 = vec!["0 (init)".to_string()];
     row0.extend(r.inits.iter().map(|i| pct(i.history.initial_test_acc)));
     rows.push(row0);
-    for e in 0..r.config.epochs {
+    for e in 0..r.config.train.epochs {
         let mut row = vec![(e + 1).to_string()];
         row.extend(r.inits.iter().map(|i| match cell(i, e, |s| s.test_acc) {
             Some((v, _)) => pct(v),
@@ -96,7 +107,7 @@ pub fn train_text(r: &TrainReport) -> String {
     out.push('\n');
     out.push_str("training loss (mean cross-entropy over the epoch):\n");
     let mut rows = vec![];
-    for e in 0..r.config.epochs {
+    for e in 0..r.config.train.epochs {
         let mut row = vec![(e + 1).to_string()];
         row.extend(r.inits.iter().map(|i| match cell(i, e, |s| s.train_loss) {
             Some((v, _)) => num(v),
@@ -165,8 +176,8 @@ pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
                     "MLP {} ({}), {}, batch {}: {}",
                     super::arch_text(&r.arch),
                     r.activation,
-                    optim_text(&r.config),
-                    r.config.batch,
+                    optim_text(&r.config.train),
+                    r.config.train.batch,
                     if r.train_images >= 60000 {
                         "MNIST 60k/10k"
                     } else {
@@ -177,7 +188,7 @@ pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
             )
             .map_err(|e| anyhow!("{e}"))?;
         let (left, right) = root.split_horizontally(600);
-        let x_max = r.config.epochs.max(1) as f64;
+        let x_max = r.config.train.epochs.max(1) as f64;
         // loss panel (log y)
         let losses: Vec<f64> = r
             .inits
@@ -203,7 +214,7 @@ pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
             .configure_mesh()
             .x_desc("epoch")
             .y_desc("mean cross-entropy (log scale)")
-            .x_labels(r.config.epochs.clamp(1, 20))
+            .x_labels(r.config.train.epochs.clamp(1, 20))
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{y:.2}"))
             .draw()
@@ -241,7 +252,7 @@ pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
             .configure_mesh()
             .x_desc("epoch (0 = at init)")
             .y_desc("accuracy %")
-            .x_labels((r.config.epochs + 1).clamp(2, 21))
+            .x_labels((r.config.train.epochs + 1).clamp(2, 21))
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_labels(11)
             .draw()

@@ -15,7 +15,7 @@
 //! * `χ_q = dV/dq` at `q = 1` with gain `g`, `= g²·E[φ'(z)² + φ(z)φ''(z)]`, computed by
 //!   Stein's lemma as `g²·E[z·φ(z)φ'(z)]` (no second derivative needed).
 //!
-//! Verified values: theory.md §2.3 (maintainers' script, half-range Gauss–Legendre n = 200);
+//! Verified values: docs/theory.md §2.3 (mpmath, scripts/theory_check.py);
 //! the tests reproduce that table to 1e-9.
 
 use super::gauss::expect_normal;

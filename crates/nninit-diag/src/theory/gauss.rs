@@ -4,7 +4,7 @@
 //!
 //! * [`GaussHermite`]: the probabilists' Gauss–Hermite rule (weight `e^{−z²/2}/√(2π)`),
 //!   nodes by Newton's method on the orthonormal Hermite recurrence (Numerical Recipes'
-//!   `gauher`, rescaled). Spectrally accurate for smooth `f` (theory.md §2.2: tanh error
+//!   `gauher`, rescaled). Spectrally accurate for smooth `f` (docs/theory.md §2.2: tanh error
 //!   2.7e-9 at n = 64, 6.5e-12 at n = 100), but only algebraically convergent at a kink
 //!   (ELU, SELU: 1e-5 at n = 200).
 //! * [`expect_normal`] (the one the theory code uses): composite Gauss–Legendre, 20 nodes on
@@ -12,7 +12,7 @@
 //!   the integrand is analytic on every panel. Accurate to ~1e-15 for every activation here,
 //!   kinked or not (relu, leaky_relu, elu, selu); the mass beyond `|z| = 14` is ≈ 1e-44.
 //!
-//! Source: theory.md §2.2 (kink-robust half-range rule; this is the same idea with the split
+//! Source: docs/theory.md §2.2 (kink-robust half-range rule; this is the same idea with the split
 //! at the kink wherever the mean puts it). Golub & Welsch (1969) for the Gauss rules.
 
 use std::sync::OnceLock;
@@ -226,7 +226,7 @@ fn unit_panels() -> &'static [Vec<(f64, f64)>] {
 }
 
 /// [`expect_normal_with_kinks`] with a kink at `x = 0`, the only non-smooth point of every
-/// [`Activation`](crate::Activation) (relu, leaky_relu, elu, selu); harmless for smooth `f`.
+/// [`Activation`](crate::activation::Activation) (relu, leaky_relu, elu, selu); harmless for smooth `f`.
 pub fn expect_normal(f: impl Fn(f64) -> f64, mean: f64, std: f64) -> f64 {
     expect_normal_with_kinks(f, mean, std, &[0.0])
 }

@@ -2,7 +2,7 @@
 //! the per-layer prediction for an MLP.
 //!
 //! Poole, Lahiri, Raghu, Sohl-Dickstein, Ganguli 2016 (arXiv 1606.05340); Schoenholz, Gilmer,
-//! Ganguli, Sohl-Dickstein 2017 (arXiv 1611.01232); theory.md §2.4–2.5. With zero-mean
+//! Ganguli, Sohl-Dickstein 2017 (arXiv 1611.01232); docs/theory.md §2.4–2.5. With zero-mean
 //! i.i.d. weights of variance `σ_w²/fan_in` and biases of variance `σ_b²`, in the wide limit
 //! each pre-activation is Gaussian with second moment
 //!
@@ -19,7 +19,8 @@ use super::gain::check_activation;
 use super::gauss::expect_normal_many;
 use crate::activation::Activation;
 use crate::error::{DiagError, Result};
-use crate::model::{Layer, ModelInit, Sequential};
+use crate::init::ModelInit;
+use crate::model::{Layer, Sequential};
 use nninit::layers::{linear_bias_init, linear_weight_init};
 use nninit::{Init, Layout, Shape};
 use serde::Serialize;
@@ -181,7 +182,7 @@ pub struct CriticalPoint {
     pub chi_q: Option<f64>,
 }
 
-/// The bias variances of theory.md §2.4's critical-line table.
+/// The bias variances of docs/theory.md §2.4's critical-line table.
 pub const SIGMA_B2_GRID: [f64; 12] = [
     0.0, 1e-4, 1e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0,
 ];
@@ -343,7 +344,7 @@ pub struct MeanFieldNet {
 }
 
 /// Predicted statistics of one layer's output, pooled over units and examples (what
-/// [`LayerStats`](crate::LayerStats) measures).
+/// [`LayerStats`](crate::stats::LayerStats) measures).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LayerPrediction {
     /// Predicted mean.
@@ -402,18 +403,17 @@ impl MeanFieldNet {
                     out_features,
                     ..
                 } => {
-                    let (w, b) = match init {
-                        ModelInit::TorchDefault => {
-                            (linear_weight_init(), linear_bias_init(*in_features))
-                        }
-                        ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
-                        ModelInit::Lsuv { .. } => {
-                            return Err(crate::error::DiagError::InvalidSpec(
+                    let (w, b) =
+                        match init {
+                            ModelInit::TorchDefault => {
+                                (linear_weight_init(), linear_bias_init(*in_features))
+                            }
+                            ModelInit::Scheme { weight, bias } => (weight.clone(), bias.clone()),
+                            ModelInit::Lsuv { .. } => return Err(DiagError::InvalidSpec(
                                 "lsuv is data-dependent: the mean-field theory cannot predict it"
                                     .into(),
-                            ))
-                        }
-                    };
+                            )),
+                        };
                     MfLayer::Linear(LinearSpec::from_inits(*in_features, *out_features, &w, &b)?)
                 }
                 Layer::Act(a) => MfLayer::Act(*a),
@@ -422,7 +422,7 @@ impl MeanFieldNet {
         MeanFieldNet::new(layers)
     }
 
-    /// Predicts every layer output's pooled mean and std (theory.md §2.5).
+    /// Predicts every layer output's pooled mean and std (docs/theory.md §2.5).
     ///
     /// `input_second_moments` holds `E[x²]` of each input example (mean of the squares of its
     /// features); each example is propagated on its own — `q₁ = σ_w,1²·m₀ + σ_b,1²`, then

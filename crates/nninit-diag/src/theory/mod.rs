@@ -3,7 +3,7 @@
 //! * [`gauss`]: `E[f(x)]`, `x ~ N(μ, σ²)` — Gauss–Hermite, and the kink-robust composite
 //!   Gauss–Legendre rule every other function here uses.
 //! * [`gain`]: `g = 1/√E[φ(z)²]` and companions (`g_bwd`, `χ₁`, `χ_q`) for any
-//!   [`Activation`](crate::Activation), beside PyTorch's `calculate_gain`.
+//!   [`Activation`](crate::activation::Activation), beside PyTorch's `calculate_gain`.
 //! * [`meanfield`]: the variance map, fixed points, the critical line (edge of chaos), and
 //!   per-layer predictions of an MLP's activation std (Poole et al. 2016, arXiv 1606.05340;
 //!   Schoenholz et al. 2017, arXiv 1611.01232).
@@ -11,7 +11,7 @@
 //! ```
 //! use nninit_diag::theory::{fixed_point, gains};
 //! use nninit_diag::Activation;
-//! // tanh with PyTorch's gain 5/3: q* = 1.178480, chaotic (χ₁ = 1.2098), theory.md §2.1
+//! // tanh with PyTorch's gain 5/3: q* = 1.178480, chaotic (χ₁ = 1.2098), docs/theory.md §2.1
 //! let fp = fixed_point(Activation::Tanh, 25.0 / 9.0, 0.0)?;
 //! assert!((fp.q_star - 1.178480).abs() < 1e-6 && (fp.chi1 - 1.2098).abs() < 1e-4);
 //! assert!((gains(Activation::Relu)?.gain - 2f64.sqrt()).abs() < 1e-12);

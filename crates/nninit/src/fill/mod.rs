@@ -1,10 +1,12 @@
 //! Counter-based fills at memory speed, identical for any thread count or shard.
 //!
 //! Every element is a pure function of `(seed, stream, i)` where `i` is the row-major index
-//! in the **whole** (unsharded) tensor ([`StreamKey`]; theory.md §8.4). So a tensor can be
+//! in the **whole** (unsharded) tensor ([`StreamKey`]; docs/theory.md §8.4). So a tensor can be
 //! filled by any number of threads ([`Par`]), and each rank of a distributed job can
-//! materialise only its own rows or elements ([`fill_range`], [`Init::fill_range`],
-//! [`Init::fill_rows`]) and get exactly the slice of the whole-tensor fill.
+//! materialise only its own rows or elements ([`fill_range`],
+//! [`Init::fill_range`](crate::Init::fill_range), [`Init::fill_rows`](crate::Init::fill_rows))
+//! and get exactly the slice of the whole-tensor fill. [`Philox`] is the same engine as a
+//! [`Stream`](crate::Stream).
 //!
 //! # Transforms (Philox4x32-10 block `w` of element `i`; see [`crate::rng::philox`])
 //! | sampler | element type | bits used | value |
@@ -35,9 +37,9 @@
 //! ```
 //! use nninit::{fill, Par, Sampler, StreamKey};
 //! let key = StreamKey::new(1234, 7);
-//! let s = Sampler::Normal { mean: 0.0, std: 0.02 };
+//! let s = Sampler::normal(0.0, 0.02)?;
 //! let mut whole = vec![0f32; 1000];
-//! fill::fill(&s, key, &mut whole, Par::threads(2))?;
+//! fill::fill(&s, key, &mut whole, Par::threads(2));
 //! // rank 1 of 4 materialises only its quarter
 //! let mut part = vec![0f32; 250];
 //! fill::fill_range(&s, key, 1000, 250..500, &mut part, Par::Seq)?;
@@ -48,321 +50,24 @@
 mod math;
 mod parallel;
 mod scalar;
-pub(crate) mod simd;
-pub use simd::clear_upper_state;
+mod simd;
+mod stream;
 
-use crate::element::{DType, Element};
+pub use crate::cpu::clear_upper_state;
+pub use parallel::Par;
+pub use stream::Philox;
+
+use crate::cpu::Isa;
+use crate::element::Element;
 use crate::error::{InitError, Result};
-use crate::rng::philox::{Philox, StreamKey};
-use crate::schemes::{Init, Resolved};
-use crate::shape::{Layout, Shape};
-use scalar::Prep;
-use simd::Isa;
-use std::num::NonZeroUsize;
+use crate::rng::philox::StreamKey;
+use crate::sampler::Sampler;
 use std::ops::Range;
 
-/// How many threads a fill may use. The values written never depend on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Par {
-    /// The calling thread only.
-    #[default]
-    Seq,
-    /// `n` rayon threads (the global pool when `n` equals its size, else a cached pool),
-    /// capped at the fill's number of 64 Ki-element chunks and at 8 × the CPUs.
-    Rayon(NonZeroUsize),
-}
-
-impl Par {
-    /// `n` threads; `1` is [`Par::Seq`], `0` means all ([`Par::all`]).
-    pub fn threads(n: usize) -> Par {
-        match n {
-            0 => Par::all(),
-            1 => Par::Seq,
-            n => NonZeroUsize::new(n).map_or(Par::Seq, Par::Rayon),
-        }
-    }
-
-    /// As many threads as rayon's global pool has (by default the number of CPUs); one when
-    /// that pool cannot start its threads.
-    pub fn all() -> Par {
-        let n = parallel::global_pool_threads().unwrap_or(1);
-        if n <= 1 {
-            Par::Seq
-        } else {
-            NonZeroUsize::new(n).map_or(Par::Seq, Par::Rayon)
-        }
-    }
-
-    /// The number of threads.
-    pub fn thread_count(&self) -> usize {
-        match self {
-            Par::Seq => 1,
-            Par::Rayon(n) => n.get(),
-        }
-    }
-}
-
-/// An element-wise distribution a counter-based fill draws from (what `uniform`, `normal`,
-/// `trunc_normal` and every fan-based scheme resolve to). Bounds and std are in the units of
-/// the weights.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Sampler {
-    /// `U[low, high)`; `low == high` fills `low`.
-    Uniform {
-        /// Lower bound.
-        low: f64,
-        /// Upper bound.
-        high: f64,
-    },
-    /// `N(mean, std²)`.
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation (`>= 0`).
-        std: f64,
-    },
-    /// `N(mean, std²)` conditioned on `[a, b]` (absolute bounds), `std > 0`, `a < b`.
-    TruncNormal {
-        /// Mean of the parent normal.
-        mean: f64,
-        /// Std of the parent normal.
-        std: f64,
-        /// Lower bound.
-        a: f64,
-        /// Upper bound.
-        b: f64,
-    },
-}
-
-/// `Φ(x) = erfc(−x/√2)/2`, accurate in the lower tail.
-fn phi(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-fn finite(name: &'static str, value: f64) -> Result<()> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(InitError::InvalidParam {
-            name,
-            value,
-            expected: "a finite number",
-        })
-    }
-}
-
-impl Sampler {
-    /// The sampler of a resolved element-wise scheme; `None` for constant and structured
-    /// schemes (orthogonal, eye, dirac, sparse).
-    pub fn from_resolved(r: &Resolved) -> Option<Sampler> {
-        match *r {
-            Resolved::Uniform { low, high } => Some(Sampler::Uniform { low, high }),
-            Resolved::Normal { mean, std } => Some(Sampler::Normal { mean, std }),
-            Resolved::TruncNormal { mean, std, a, b } => {
-                Some(Sampler::TruncNormal { mean, std, a, b })
-            }
-            _ => None,
-        }
-    }
-
-    /// Checks the parameters: finite; `low <= high`; `std >= 0` (`> 0` for trunc_normal);
-    /// `a < b` with probability mass in f64.
-    ///
-    /// # Errors
-    /// [`InitError::InvalidParam`], [`InitError::InvalidStd`], [`InitError::EmptyRange`].
-    pub fn check(&self) -> Result<()> {
-        match *self {
-            Sampler::Uniform { low, high } => {
-                finite("low", low)?;
-                finite("high", high)?;
-                if low > high {
-                    return Err(InitError::EmptyRange {
-                        what: "uniform",
-                        a: low,
-                        b: high,
-                    });
-                }
-            }
-            Sampler::Normal { mean, std } => {
-                finite("mean", mean)?;
-                if !(std.is_finite() && std >= 0.0) {
-                    return Err(InitError::InvalidStd { std });
-                }
-            }
-            Sampler::TruncNormal { mean, std, a, b } => {
-                finite("mean", mean)?;
-                finite("a", a)?;
-                finite("b", b)?;
-                if !(std.is_finite() && std > 0.0) {
-                    return Err(InitError::InvalidParam {
-                        name: "std",
-                        value: std,
-                        expected: "finite and > 0 for trunc_normal",
-                    });
-                }
-                if a >= b {
-                    return Err(InitError::EmptyRange {
-                        what: "trunc_normal",
-                        a,
-                        b,
-                    });
-                }
-                if let Prep::Trunc { dp, .. } = self.prepare::<f64>() {
-                    #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN must fail too
-                    if !(dp >= crate::rng::transform::MIN_WINDOW_MASS) {
-                        return Err(crate::rng::transform::massless_window(mean, std, a, b));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Per-call constants for element type `T` (after [`Sampler::check`]).
-    fn prepare<T: Element>(&self) -> Prep {
-        let wide = T::DTYPE == DType::F64;
-        match *self {
-            Sampler::Uniform { low, high } => {
-                if wide {
-                    Prep::U53 {
-                        lo: low,
-                        r: high - low,
-                        hi: high,
-                    }
-                } else {
-                    let (lo, hi) = (low as f32, high as f32);
-                    Prep::U24 {
-                        lo,
-                        r: hi - lo,
-                        hi_t: T::from_f32(hi).to_f64() as f32,
-                    }
-                }
-            }
-            Sampler::Normal { mean, std } => {
-                // The f32 kernel forms ρ·std (ρ ≤ 5.77) in f32 before the cos/sin factor: for
-                // std beyond f32::MAX/6 that product could overflow where the value itself
-                // does not, so such (absurd) stds take the f64 arithmetic, rounded to T.
-                if wide || !((std as f32) * 6.0).is_finite() {
-                    Prep::Normal { mean, std }
-                } else {
-                    Prep::Normal32 {
-                        mean: mean as f32,
-                        std: std as f32,
-                    }
-                }
-            }
-            Sampler::TruncNormal { mean, std, a, b } => {
-                let (za, zb) = ((a - mean) / std, (b - mean) / std);
-                // Mirror a window centred above the mean into the lower half, where Φ is
-                // accurate: z = −Φ⁻¹(p) with p on [Φ(−zb), Φ(−za)].
-                let (lo, hi, sign) = if za + zb > 0.0 {
-                    (-zb, -za, -1.0)
-                } else {
-                    (za, zb, 1.0)
-                };
-                let pa = phi(lo);
-                let dp = phi(hi) - pa;
-                // Clamp bounds: [a, b] rounded inward to values of T, so that no value, after
-                // its rounding to T, leaves the window (a window holding no value of T gets
-                // T's value nearest its midpoint).
-                let (ta, tb) = (inward::<T>(a, true), inward::<T>(b, false));
-                let (ta, tb) = if ta <= tb {
-                    (ta, tb)
-                } else {
-                    let m = T::from_f64(0.5 * a + 0.5 * b).to_f64();
-                    (m, m)
-                };
-                let (a32, b32) = (ta as f32, tb as f32);
-                // f32 keeps `p` to 2⁻²⁴ relative: enough while the window is not narrow
-                // compared with the largest `p` drawn (else the f32 grid of `p` would be
-                // coarser than the 24-bit grid of `u`) and its mass stays in f32's normal range
-                // (every `p = pa + u·dp` with `u ≥ 2⁻²⁴` above 2⁻¹²⁶: windows beyond about
-                // 11.5σ would underflow). Other windows use f64.
-                let p_max = (pa + dp).min(0.5);
-                if !wide && a32 < b32 && p_max <= 2048.0 * dp && dp >= TRUNC32_MIN_MASS {
-                    return Prep::Trunc32 {
-                        t: scalar::Trunc32 {
-                            mean: mean as f32,
-                            std: std as f32,
-                            a: a32,
-                            b: b32,
-                            pa: pa as f32,
-                            d: dp as f32,
-                            c: (0.5 - pa) as f32,
-                            ub: (1.0 - (pa + dp)) as f32,
-                            sign: sign as f32,
-                        },
-                    };
-                }
-                Prep::Trunc {
-                    mean,
-                    std,
-                    a: ta,
-                    b: tb,
-                    pa,
-                    dp,
-                    sign,
-                    wide,
-                }
-            }
-        }
-    }
-}
-
-/// The value of `T` nearest `x` on the side `up` (at or above `x` if `up`, else at or below),
-/// as f64 (exact: every `T` value is an f64). A bound beyond `T`'s finite range stays
-/// infinite: draws beyond that range then overflow to ±∞, as they do for `normal` (clamping
-/// them to `T::MAX` would silently pile them up there).
-fn inward<T: Element>(x: f64, up: bool) -> f64 {
-    let t = T::from_f64(x).to_f64();
-    if t.is_infinite() {
-        return t;
-    }
-    if (up && t >= x) || (!up && t <= x) {
-        return t;
-    }
-    // one step of T from `t` towards `x`; sign-magnitude bits for the 16-bit types
-    let step16 = |bits: u16| -> u16 {
-        if bits & 0x7FFF == 0 {
-            if up {
-                1
-            } else {
-                0x8001
-            }
-        } else if up != (bits & 0x8000 != 0) {
-            bits + 1
-        } else {
-            bits - 1
-        }
-    };
-    match T::DTYPE {
-        DType::F64 => {
-            if up {
-                t.next_up()
-            } else {
-                t.next_down()
-            }
-        }
-        DType::F32 => f64::from(if up {
-            (t as f32).next_up()
-        } else {
-            (t as f32).next_down()
-        }),
-        DType::BF16 => half::bf16::from_bits(step16(half::bf16::from_f64(t).to_bits())).to_f64(),
-        DType::F16 => half::f16::from_bits(step16(half::f16::from_f64(t).to_bits())).to_f64(),
-    }
-}
-
-/// Smallest window mass `Φ(β) − Φ(α)` drawn in f32 (`2⁻¹⁰⁰`; see `Sampler::prepare`).
-const TRUNC32_MIN_MASS: f64 = 7.888_609_052_210_118e-31;
-
 /// Fills a whole tensor: element `i` of `out` gets the value of index `i` under `key`.
-///
-/// # Errors
-/// Those of [`Sampler::check`]; nothing is written on error.
-pub fn fill<T: Element>(sampler: &Sampler, key: StreamKey, out: &mut [T], par: Par) -> Result<()> {
-    let n = out.len();
-    fill_range(sampler, key, n, 0..n, out, par)
+/// Infallible: a [`Sampler`] is valid by construction.
+pub fn fill<T: Element>(sampler: &Sampler, key: StreamKey, out: &mut [T], par: Par) {
+    parallel::fill_sampler(sampler, key, 0, out, par);
 }
 
 /// Fills the shard `range` (row-major element indices) of a tensor of `numel` elements:
@@ -371,8 +76,7 @@ pub fn fill<T: Element>(sampler: &Sampler, key: StreamKey, out: &mut [T], par: P
 ///
 /// # Errors
 /// [`InitError::RangeOutOfBounds`] unless `range.start <= range.end <= numel`;
-/// [`InitError::LenMismatch`] unless `out.len() == range.len()`; those of
-/// [`Sampler::check`]. Nothing is written on error.
+/// [`InitError::LenMismatch`] unless `out.len() == range.len()`. Nothing is written on error.
 pub fn fill_range<T: Element>(
     sampler: &Sampler,
     key: StreamKey,
@@ -382,12 +86,12 @@ pub fn fill_range<T: Element>(
     par: Par,
 ) -> Result<()> {
     check_range(numel, &range, out.len())?;
-    sampler.check()?;
-    fill_prevalidated(sampler, key, range.start as u64, out, par);
+    parallel::fill_sampler(sampler, key, range.start as u64, out, par);
     Ok(())
 }
 
-fn check_range(numel: usize, range: &Range<usize>, len: usize) -> Result<()> {
+/// `range.start <= range.end <= numel` and `len == range.len()`.
+pub(crate) fn check_range(numel: usize, range: &Range<usize>, len: usize) -> Result<()> {
     if range.start > range.end || range.end > numel {
         return Err(InitError::RangeOutOfBounds {
             start: range.start,
@@ -405,133 +109,24 @@ fn check_range(numel: usize, range: &Range<usize>, len: usize) -> Result<()> {
     Ok(())
 }
 
-/// Fills elements `start ..` with the best kernel (parameters already checked).
-pub(crate) fn fill_prevalidated<T: Element>(
-    sampler: &Sampler,
-    key: StreamKey,
-    start: u64,
-    out: &mut [T],
-    par: Par,
-) {
-    let prep = sampler.prepare::<T>();
-    parallel::fill(Isa::best(), &prep, &key, start, out, par);
-}
-
 /// The name of the kernel fills use on this machine: `avx512`, `avx2` or `baseline`.
 pub fn kernel_name() -> &'static str {
-    match Isa::best() {
-        Isa::Avx512 => "avx512",
-        Isa::Avx2 => "avx2",
-        Isa::Baseline => "baseline",
-    }
-}
-
-impl Init {
-    /// Fills the shard `range` (row-major element indices into the whole tensor of `shape`)
-    /// with this scheme under `key`, bit-identical to the same slice of
-    /// `self.fill(whole, shape, layout, &mut Philox::new(key.seed).with_stream(key.stream))`.
-    ///
-    /// Element-wise schemes (uniform, normal, trunc_normal, constant and every fan-based
-    /// scheme: xavier, kaiming, variance_scaling, lecun/glorot/he) compute only the shard.
-    /// Structured schemes (orthogonal, sparse, eye, dirac) are not element-wise: this
-    /// materialises the whole tensor (memory `numel` elements, time of a whole fill
-    /// including orthogonal's factorisation) and copies the shard out; every rank gets the same
-    /// consistent slices.
-    ///
-    /// # Errors
-    /// [`InitError::RangeOutOfBounds`], [`InitError::LenMismatch`] (out vs range), and
-    /// everything [`Init::fill`] returns. Nothing is written on error.
-    ///
-    /// ```
-    /// use nninit::{Init, Layout, Par, Philox, Shape, StreamKey};
-    /// let shape = Shape::new(&[8, 16])?;
-    /// let init: Init = "xavier_normal".parse()?;
-    /// let mut whole = vec![0f32; 128];
-    /// init.fill(&mut whole, &shape, Layout::Torch, &mut Philox::new(3).with_stream(9))?;
-    /// let mut shard = vec![0f32; 40];
-    /// init.fill_range(&mut shard, &shape, Layout::Torch, StreamKey::new(3, 9), 50..90, Par::Seq)?;
-    /// assert_eq!(shard[..], whole[50..90]);
-    /// # Ok::<(), nninit::InitError>(())
-    /// ```
-    pub fn fill_range<T: Element>(
-        &self,
-        out: &mut [T],
-        shape: &Shape,
-        layout: Layout,
-        key: StreamKey,
-        range: Range<usize>,
-        par: Par,
-    ) -> Result<()> {
-        check_range(shape.numel(), &range, out.len())?;
-        if shape.numel() == 0 {
-            // Rank rules and parameter checks as `fill` (which is a no-op here).
-            return self.fill(out, shape, layout, &mut Philox::new(key.seed));
-        }
-        let resolved = self.resolve(shape, layout)?;
-        match (Sampler::from_resolved(&resolved), resolved) {
-            (Some(s), _) => {
-                s.check()?;
-                fill_prevalidated(&s, key, range.start as u64, out, par);
-            }
-            (None, Resolved::Constant(v)) => out.fill(T::from_f64(v)),
-            (None, _) => {
-                let mut whole = vec![T::ZERO; shape.numel()];
-                let mut stream = Philox::new(key.seed).with_stream(key.stream).with_par(par);
-                self.fill(&mut whole, shape, layout, &mut stream)?;
-                out.copy_from_slice(&whole[range]);
-            }
-        }
-        Ok(())
-    }
-
-    /// Fills rows `rows` (along dim 0) of the tensor of `shape`: [`Init::fill_range`] on
-    /// elements `rows.start·row_len .. rows.end·row_len`, `row_len = numel / shape[0]`
-    /// (e.g. a tensor-parallel rank's slice of a column-parallel `Linear` weight `[out, in]`).
-    ///
-    /// # Errors
-    /// [`InitError::WrongRank`] for a 0-d shape; [`InitError::RangeOutOfBounds`] unless
-    /// `rows.start <= rows.end <= shape[0]`; and those of [`Init::fill_range`].
-    pub fn fill_rows<T: Element>(
-        &self,
-        out: &mut [T],
-        shape: &Shape,
-        layout: Layout,
-        key: StreamKey,
-        rows: Range<usize>,
-        par: Par,
-    ) -> Result<()> {
-        let Some(&dim0) = shape.dims().first() else {
-            return Err(InitError::WrongRank {
-                scheme: "fill_rows",
-                expected: "1 or more",
-                shape: vec![],
-            });
-        };
-        if rows.start > rows.end || rows.end > dim0 {
-            return Err(InitError::RangeOutOfBounds {
-                start: rows.start,
-                end: rows.end,
-                numel: dim0,
-            });
-        }
-        let row_len = shape.numel().checked_div(dim0).unwrap_or(0);
-        let range = rows.start * row_len..rows.end * row_len; // <= numel: no overflow
-        self.fill_range(out, shape, layout, key, range, par)
-    }
+    Isa::best().name()
 }
 
 /// Test hooks: force an instruction set, or run the scalar reference. Not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::simd::Isa;
     use super::*;
+    pub use crate::cpu::Isa;
+    use scalar::Prep;
 
     /// Elements `start ..` of `sampler` under `key` with kernel `isa` on one thread;
     /// `streaming`: whole tiles written with non-temporal stores where `isa` has them (the
     /// path large normal fills take).
     ///
     /// # Errors
-    /// Sampler errors; [`InitError::Unsupported`] if this CPU lacks `isa`.
+    /// [`InitError::Unsupported`] if this CPU lacks `isa`.
     pub fn fill_isa<T: Element>(
         isa: Isa,
         sampler: &Sampler,
@@ -540,27 +135,21 @@ pub mod __private {
         out: &mut [T],
         streaming: bool,
     ) -> Result<()> {
-        sampler.check()?;
         if !isa.available() {
             return Err(InitError::Unsupported(format!("{isa:?} is not available")));
         }
-        simd::fill(isa, &sampler.prepare::<T>(), &key, start, out, streaming);
+        simd::fill(isa, &Prep::new::<T>(sampler), &key, start, out, streaming);
         Ok(())
     }
 
     /// Elements `start ..` computed one at a time (the scalar reference).
-    ///
-    /// # Errors
-    /// Sampler errors.
     pub fn fill_reference<T: Element>(
         sampler: &Sampler,
         key: StreamKey,
         start: u64,
         out: &mut [T],
-    ) -> Result<()> {
-        sampler.check()?;
-        scalar::fill(&sampler.prepare::<T>(), &key, start, out);
-        Ok(())
+    ) {
+        scalar::fill(&Prep::new::<T>(sampler), &key, start, out);
     }
 
     /// The parallel chunk length (for tests around chunk boundaries).

@@ -3,12 +3,67 @@
 //! result does not depend on which thread runs which chunk, or on the thread count.
 
 use super::scalar::Prep;
-use super::simd::{self, Isa};
-use super::Par;
+use super::simd;
+use crate::cpu::Isa;
 use crate::element::Element;
 use crate::rng::philox::StreamKey;
+use crate::sampler::Sampler;
 use rayon::prelude::*;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
+
+/// How many threads a fill may use. The values written never depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Par {
+    /// The calling thread only.
+    #[default]
+    Seq,
+    /// `n` rayon threads (the global pool when `n` equals its size, else a cached pool),
+    /// capped at the fill's number of 64 Ki-element chunks and at 8 × the CPUs.
+    Rayon(NonZeroUsize),
+}
+
+impl Par {
+    /// `n` threads; `1` is [`Par::Seq`], `0` means all ([`Par::all`]).
+    pub fn threads(n: usize) -> Par {
+        match n {
+            0 => Par::all(),
+            1 => Par::Seq,
+            n => NonZeroUsize::new(n).map_or(Par::Seq, Par::Rayon),
+        }
+    }
+
+    /// As many threads as rayon's global pool has (by default the number of CPUs); one when
+    /// that pool cannot start its threads.
+    pub fn all() -> Par {
+        let n = global_pool_threads().unwrap_or(1);
+        if n <= 1 {
+            Par::Seq
+        } else {
+            NonZeroUsize::new(n).map_or(Par::Seq, Par::Rayon)
+        }
+    }
+
+    /// The number of threads.
+    pub fn thread_count(&self) -> usize {
+        match self {
+            Par::Seq => 1,
+            Par::Rayon(n) => n.get(),
+        }
+    }
+}
+
+/// The engine: elements `start ..` of `sampler` under `key` into `out`, with the best kernel
+/// on `par` threads.
+pub(crate) fn fill_sampler<T: Element>(
+    sampler: &Sampler,
+    key: StreamKey,
+    start: u64,
+    out: &mut [T],
+    par: Par,
+) {
+    fill(Isa::best(), &Prep::new::<T>(sampler), &key, start, out, par);
+}
 
 /// Elements per parallel chunk (256 KiB of f32): large enough to amortise scheduling, small
 /// enough to balance 2–64 threads on tensors of a few MiB.

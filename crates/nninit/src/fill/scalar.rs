@@ -10,6 +10,8 @@ use super::math::{
 };
 use crate::element::{DType, Element};
 use crate::rng::philox::StreamKey;
+use crate::sampler::Sampler;
+use crate::special::ndtr;
 
 /// `2⁻²⁴`.
 pub(crate) const TWO_M24: f64 = 1.0 / 16_777_216.0;
@@ -86,7 +88,148 @@ impl Prep {
             _ => 4,
         }
     }
+
+    /// The per-call constants of a (valid) sampler for element type `T`. Infallible: a
+    /// [`Sampler`] holds valid parameters by construction.
+    pub(crate) fn new<T: Element>(sampler: &Sampler) -> Prep {
+        let wide = T::DTYPE == DType::F64;
+        match *sampler {
+            Sampler::Uniform(u) => {
+                let (low, high) = (u.low(), u.high());
+                if wide {
+                    Prep::U53 {
+                        lo: low,
+                        r: high - low,
+                        hi: high,
+                    }
+                } else {
+                    let (lo, hi) = (low as f32, high as f32);
+                    Prep::U24 {
+                        lo,
+                        r: hi - lo,
+                        hi_t: T::from_f32(hi).to_f64() as f32,
+                    }
+                }
+            }
+            Sampler::Normal(n) => {
+                let (mean, std) = (n.mean(), n.std());
+                // The f32 kernel forms ρ·std (ρ ≤ 5.77) in f32 before the cos/sin factor: for
+                // std beyond f32::MAX/6 that product could overflow where the value itself
+                // does not, so such (absurd) stds take the f64 arithmetic, rounded to T.
+                if wide || !((std as f32) * 6.0).is_finite() {
+                    Prep::Normal { mean, std }
+                } else {
+                    Prep::Normal32 {
+                        mean: mean as f32,
+                        std: std as f32,
+                    }
+                }
+            }
+            Sampler::TruncNormal(t) => {
+                let (mean, std, a, b) = (t.mean(), t.std(), t.a(), t.b());
+                let (za, zb) = ((a - mean) / std, (b - mean) / std);
+                // Mirror a window centred above the mean into the lower half, where Φ is
+                // accurate: z = −Φ⁻¹(p) with p on [Φ(−zb), Φ(−za)].
+                let (lo, hi, sign) = if za + zb > 0.0 {
+                    (-zb, -za, -1.0)
+                } else {
+                    (za, zb, 1.0)
+                };
+                let pa = ndtr(lo);
+                let dp = ndtr(hi) - pa;
+                // Clamp bounds: [a, b] rounded inward to values of T, so that no value, after
+                // its rounding to T, leaves the window (a window holding no value of T gets
+                // T's value nearest its midpoint).
+                let (ta, tb) = (inward::<T>(a, true), inward::<T>(b, false));
+                let (ta, tb) = if ta <= tb {
+                    (ta, tb)
+                } else {
+                    let m = T::from_f64(0.5 * a + 0.5 * b).to_f64();
+                    (m, m)
+                };
+                let (a32, b32) = (ta as f32, tb as f32);
+                // f32 keeps `p` to 2⁻²⁴ relative: enough while the window is not narrow
+                // compared with the largest `p` drawn (else the f32 grid of `p` would be
+                // coarser than the 24-bit grid of `u`) and its mass stays in f32's normal range
+                // (every `p = pa + u·dp` with `u ≥ 2⁻²⁴` above 2⁻¹²⁶: windows beyond about
+                // 11.5σ would underflow). Other windows use f64.
+                let p_max = (pa + dp).min(0.5);
+                if !wide && a32 < b32 && p_max <= 2048.0 * dp && dp >= TRUNC32_MIN_MASS {
+                    return Prep::Trunc32 {
+                        t: Trunc32 {
+                            mean: mean as f32,
+                            std: std as f32,
+                            a: a32,
+                            b: b32,
+                            pa: pa as f32,
+                            d: dp as f32,
+                            c: (0.5 - pa) as f32,
+                            ub: (1.0 - (pa + dp)) as f32,
+                            sign: sign as f32,
+                        },
+                    };
+                }
+                Prep::Trunc {
+                    mean,
+                    std,
+                    a: ta,
+                    b: tb,
+                    pa,
+                    dp,
+                    sign,
+                    wide,
+                }
+            }
+        }
+    }
 }
+
+/// The value of `T` nearest `x` on the side `up` (at or above `x` if `up`, else at or below),
+/// as f64 (exact: every `T` value is an f64). A bound beyond `T`'s finite range stays
+/// infinite: draws beyond that range then overflow to ±∞, as they do for `normal` (clamping
+/// them to `T::MAX` would silently pile them up there).
+fn inward<T: Element>(x: f64, up: bool) -> f64 {
+    let t = T::from_f64(x).to_f64();
+    if t.is_infinite() {
+        return t;
+    }
+    if (up && t >= x) || (!up && t <= x) {
+        return t;
+    }
+    // one step of T from `t` towards `x`; sign-magnitude bits for the 16-bit types
+    let step16 = |bits: u16| -> u16 {
+        if bits & 0x7FFF == 0 {
+            if up {
+                1
+            } else {
+                0x8001
+            }
+        } else if up != (bits & 0x8000 != 0) {
+            bits + 1
+        } else {
+            bits - 1
+        }
+    };
+    match T::DTYPE {
+        DType::F64 => {
+            if up {
+                t.next_up()
+            } else {
+                t.next_down()
+            }
+        }
+        DType::F32 => f64::from(if up {
+            (t as f32).next_up()
+        } else {
+            (t as f32).next_down()
+        }),
+        DType::BF16 => half::bf16::from_bits(step16(half::bf16::from_f64(t).to_bits())).to_f64(),
+        DType::F16 => half::f16::from_bits(step16(half::f16::from_f64(t).to_bits())).to_f64(),
+    }
+}
+
+/// Smallest window mass `Φ(β) − Φ(α)` drawn in f32 (`2⁻¹⁰⁰`; see [`Prep::new`]).
+const TRUNC32_MIN_MASS: f64 = 7.888_609_052_210_118e-31;
 
 /// Rounds an f64 result to the element type: f64 as is; f32 directly; bf16/f16 from the f32
 /// value, round to nearest even.
@@ -276,7 +419,6 @@ pub(crate) fn fill<T: Element>(prep: &Prep, key: &StreamKey, start: u64, out: &m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fill::Sampler;
 
     /// The f32 truncated normal against the f64 inverse CDF (AS241) at the same 24-bit `u`,
     /// across windows that use the lower half only, both halves, the mirrored upper side and
@@ -300,11 +442,13 @@ mod tests {
             (0.0, 0.02, -2.0, 2.0),
         ];
         for (mean, std, a, b) in windows {
-            let s = Sampler::TruncNormal { mean, std, a, b };
-            let Prep::Trunc32 { t } = s.prepare::<f32>() else {
+            let Ok(s) = Sampler::trunc_normal(mean, std, a, b) else {
+                panic!("window {a}..{b} is valid");
+            };
+            let Prep::Trunc32 { t } = Prep::new::<f32>(&s) else {
                 panic!("window {a}..{b} should take the f32 path");
             };
-            let Prep::Trunc { pa, dp, sign, .. } = s.prepare::<f64>() else {
+            let Prep::Trunc { pa, dp, sign, .. } = Prep::new::<f64>(&s) else {
                 panic!("f64 path");
             };
             let mut worst: f64 = 0.0;

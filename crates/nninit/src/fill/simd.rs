@@ -16,81 +16,12 @@ use super::scalar::{
     box_muller, box_muller_rho_f32, from_f64, trunc, trunc_f32, uniform24, uniform53, unit24,
     unit53, Prep, Trunc32, TWO_M24,
 };
+use crate::cpu::Isa;
 use crate::element::Element;
 use crate::rng::philox::{philox4x32_10, StreamKey};
 
 /// Philox blocks per tile.
 pub(crate) const TB: usize = 64;
-
-/// An instruction set a kernel can be compiled for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Isa {
-    /// The compilation target's baseline (SSE2 on x86-64, NEON on aarch64).
-    Baseline,
-    /// x86-64 AVX2 + FMA.
-    Avx2,
-    /// x86-64 AVX-512 (F, DQ, VL, BW).
-    Avx512,
-}
-
-impl Isa {
-    /// Whether this machine can run the kernel.
-    pub fn available(self) -> bool {
-        match self {
-            Isa::Baseline => true,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => {
-                is_x86_feature_detected!("avx512f")
-                    && is_x86_feature_detected!("avx512dq")
-                    && is_x86_feature_detected!("avx512vl")
-                    && is_x86_feature_detected!("avx512bw")
-                    && Isa::Avx2.available()
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => false,
-        }
-    }
-
-    /// The fastest available.
-    pub fn best() -> Isa {
-        if Isa::Avx512.available() {
-            Isa::Avx512
-        } else if Isa::Avx2.available() {
-            Isa::Avx2
-        } else {
-            Isa::Baseline
-        }
-    }
-
-    /// Every kernel this machine can run.
-    pub fn all_available() -> Vec<Isa> {
-        [Isa::Baseline, Isa::Avx2, Isa::Avx512]
-            .into_iter()
-            .filter(|i| i.available())
-            .collect()
-    }
-}
-
-/// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX; a
-/// no-op elsewhere.
-///
-/// Code compiled for the baseline target (SSE) that runs while another library's AVX or
-/// AVX-512 code (a BLAS kernel, say) has left the upper halves "dirty" pays a penalty on
-/// every SSE instruction and every SSE↔AVX switch (e.g. a call into libm); on some CPUs and
-/// hypervisors it made scalar fills 30-500x slower and libm-heavy loops 5x slower. nninit's
-/// scalar fill entry points call this first; call it yourself after a foreign AVX kernel
-/// whose output your scalar code then processes. A few cycles; no effect on results.
-#[inline]
-pub fn clear_upper_state() {
-    #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx") {
-        // SAFETY: AVX is present (checked above); vzeroupper only zeroes bits 128.. of the
-        // vector registers, which no live value of this (non-AVX) caller holds.
-        unsafe { std::arch::x86_64::_mm256_zeroupper() }
-    }
-}
 
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // one index into four lanes reads clearer

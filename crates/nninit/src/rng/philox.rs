@@ -9,12 +9,9 @@
 //! Element `i` of a tensor filled under [`StreamKey`] `{ seed, stream }` comes from the block
 //! `w = philox4x32_10(counter = (lo32(b), hi32(b), lo32(stream), hi32(stream)),
 //! key = (lo32(seed), hi32(seed)))` with `b = i >> 2`, word `i & 3` (f64 uniforms use two
-//! words per element: `b = i >> 1`). The transforms from words to values are in
-//! [`crate::fill`]. A tensor of up to `2^64` blocks has a counter to itself per stream.
-
-use crate::element::Element;
-use crate::fill::{self, Par, Sampler};
-use crate::rng::Stream;
+//! words per element: `b = i >> 1`). The transforms from words to values, and the
+//! [`Philox`](crate::Philox) stream that runs them, are in [`crate::fill`]. A tensor of up to
+//! `2^64` blocks has a counter to itself per stream.
 
 pub(crate) const M0: u32 = 0xD251_1F53;
 pub(crate) const M1: u32 = 0xCD9E_8D57;
@@ -132,124 +129,10 @@ impl StreamKey {
     /// The 32-bit word of element `i` in the 4-words-per-block layout (`block(i >> 2)[i & 3]`).
     ///
     /// ```
-    /// // theory.md §8.4 self-generated vector: seed 1234, stream 7, element 0.
+    /// // docs/theory.md §8.4 self-generated vector: seed 1234, stream 7, element 0.
     /// assert_eq!(nninit::StreamKey::new(1234, 7).word(0), 0x56e604f4);
     /// ```
     pub fn word(&self, i: u64) -> u32 {
         self.block(i >> 2)[(i & 3) as usize]
-    }
-}
-
-/// A counter-based [`Stream`]: Philox4x32-10 with the index-addressed transforms of
-/// [`crate::fill`], so every value depends only on `(seed, stream, element index)`.
-///
-/// Each call to a [`Stream`] method (one per tensor for `uniform`, `normal`, `trunc_normal`
-/// schemes; `orthogonal` makes one call, `sparse` one plus one per column) uses the stream id
-/// [`Philox::next_stream`] and then advances it by one. [`Philox::set_stream`] positions it,
-/// e.g. at a hash of the parameter's name ([`StreamKey::from_name`]), so that
-/// `Init::fill(.., &mut Philox::new(seed).with_stream(s))` equals
-/// `Init::fill_range(.., StreamKey::new(seed, s), range, ..)` on every `range`.
-///
-/// The output does not depend on [`Par`]: any thread count gives bit-identical values.
-///
-/// ```
-/// use nninit::{Init, Layout, Par, Philox, Shape};
-/// let shape = Shape::new(&[64, 32])?;
-/// let mut a = vec![0f32; shape.numel()];
-/// let mut b = vec![0f32; shape.numel()];
-/// let init: Init = "kaiming_uniform".parse()?;
-/// init.fill(&mut a, &shape, Layout::Torch, &mut Philox::new(7))?;
-/// init.fill(&mut b, &shape, Layout::Torch, &mut Philox::new(7).with_par(Par::threads(3)))?;
-/// assert_eq!(a, b);
-/// # Ok::<(), nninit::InitError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Philox {
-    seed: u64,
-    next: u64,
-    par: Par,
-}
-
-impl Philox {
-    /// A stream with `seed`, positioned at stream id 0, sequential ([`Par::Seq`]).
-    pub fn new(seed: u64) -> Self {
-        Philox {
-            seed,
-            next: 0,
-            par: Par::Seq,
-        }
-    }
-
-    /// Sets the parallelism used by fills (does not change any value).
-    pub fn with_par(mut self, par: Par) -> Self {
-        self.par = par;
-        self
-    }
-
-    /// Positions the stream id used by the next call.
-    pub fn with_stream(mut self, stream: u64) -> Self {
-        self.next = stream;
-        self
-    }
-
-    /// Positions the stream id used by the next call.
-    pub fn set_stream(&mut self, stream: u64) {
-        self.next = stream;
-    }
-
-    /// The stream id the next call will use.
-    pub fn next_stream(&self) -> u64 {
-        self.next
-    }
-
-    /// The seed.
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    /// The parallelism of fills.
-    pub fn par(&self) -> Par {
-        self.par
-    }
-
-    /// The key of the next call, advancing the stream id.
-    fn take(&mut self) -> StreamKey {
-        let k = StreamKey::new(self.seed, self.next);
-        self.next = self.next.wrapping_add(1);
-        k
-    }
-
-    fn run<T: Element>(&mut self, sampler: Sampler, out: &mut [T]) {
-        let key = self.take();
-        fill::fill_prevalidated(&sampler, key, 0, out, self.par);
-    }
-}
-
-impl Stream for Philox {
-    fn uniform<T: Element>(&mut self, out: &mut [T], low: f64, high: f64) {
-        self.run(Sampler::Uniform { low, high }, out)
-    }
-    fn normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64) {
-        self.run(Sampler::Normal { mean, std }, out)
-    }
-    fn trunc_normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64, a: f64, b: f64) {
-        self.run(Sampler::TruncNormal { mean, std, a, b }, out)
-    }
-    /// Fisher–Yates with one 64-bit word per step (`block(t >> 1)`, words `2j, 2j+1` for
-    /// `j = t & 1`), `z = word % (n − t)` (bias below `n · 2⁻⁶⁴`).
-    fn randperm(&mut self, n: usize) -> Vec<usize> {
-        let key = self.take();
-        let mut r: Vec<usize> = (0..n).collect();
-        for t in 0..n.saturating_sub(1) {
-            let w = key.block((t >> 1) as u64);
-            let j = (t & 1) * 2;
-            let v = ((w[j] as u64) << 32) | w[j + 1] as u64;
-            let z = (v % (n - t) as u64) as usize;
-            r.swap(t, t + z);
-        }
-        r
-    }
-    fn mirrors_torch(&self) -> bool {
-        false
     }
 }

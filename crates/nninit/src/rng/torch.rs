@@ -5,14 +5,16 @@
 //! reset rules. As a [`Stream`] it runs the PyTorch-exact kernels of
 //! [`super::torch_kernels`], so `Init::fill` with a `TorchGenerator` seeded with `s` writes
 //! the same numbers as the mirrored `torch.nn.init` function after `torch.manual_seed(s)`
-//! (float32, CPU, PyTorch 2.15; see the spec's §1–§6).
+//! (float32, CPU, PyTorch 2.15).
 //!
 //! Source: `ATen/core/MT19937RNGEngine.h`, `ATen/CPUGeneratorImpl.{h,cpp}`,
 //! `ATen/core/DistributionsHelper.h`, `torch/random.py` (torch 2.15).
 
-use super::torch_kernels::{self, Flavor};
-use super::{RngCore, Stream};
+use super::stream::Stream;
+use super::torch_kernels::{self, Flavor, TorchBits};
 use crate::element::Element;
+use crate::sampler::Sampler;
+use rand_core::RngCore;
 
 const N: usize = 624;
 const M: usize = 397;
@@ -38,19 +40,21 @@ const LOWER_MASK: u32 = 0x7fff_ffff;
 /// as PyTorch's `random()`/`random64()` would.
 ///
 /// # As a [`Stream`]
-/// `uniform`, `normal`, `trunc_normal` and `randperm` are PyTorch's CPU kernels for f32, f64,
-/// bf16 and f16 (`uniform_`, `normal_` including the numel ≥ 16 block path, the ≥ 2.12
-/// `trunc_normal_`, `randperm_cpu`); see [`super::torch_kernels`]. Slices are treated as
-/// contiguous tensors.
+/// Samplers and `randperm` run PyTorch's CPU kernels for f32, f64, bf16 and f16 (`uniform_`,
+/// `normal_` including the numel ≥ 16 block path, the ≥ 2.12 `trunc_normal_`,
+/// `randperm_cpu`); see [`super::torch_kernels`]. Slices are treated as contiguous tensors.
+/// Sequential: [`Stream::select_tensor`] is ignored (PyTorch's values depend on the order of
+/// the draws).
 ///
 /// ```
-/// use nninit::TorchGenerator;
+/// use nninit::{Sampler, Stream, TorchGenerator};
 /// let mut g = TorchGenerator::manual_seed(0);
 /// assert_eq!(g.random(), 0x8c7f_0aac); // first mt19937 output for seed 0
 /// // torch.manual_seed(0); torch.rand(1) == 0.4962566
 /// let mut x = [0f32; 1];
-/// nninit::Stream::uniform(&mut TorchGenerator::manual_seed(0), &mut x, 0.0, 1.0);
+/// TorchGenerator::manual_seed(0).sample(&Sampler::uniform(0.0, 1.0)?, &mut x);
 /// assert_eq!(x[0], 0.4962566);
+/// # Ok::<(), nninit::InitError>(())
 /// ```
 #[derive(Clone)]
 pub struct TorchGenerator {
@@ -278,12 +282,22 @@ impl TorchGenerator {
         }
         s
     }
+}
 
-    pub(crate) fn take_double_normal(&mut self) -> Option<f64> {
+impl TorchBits for TorchGenerator {
+    fn random(&mut self) -> u32 {
+        TorchGenerator::random(self)
+    }
+    fn random64(&mut self) -> u64 {
+        TorchGenerator::random64(self)
+    }
+    fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+    fn take_double_normal(&mut self) -> Option<f64> {
         self.next_double_normal.take()
     }
-
-    pub(crate) fn set_double_normal(&mut self, v: f64) {
+    fn set_double_normal(&mut self, v: f64) {
         self.next_double_normal = Some(v);
     }
 }
@@ -307,18 +321,11 @@ impl RngCore for TorchGenerator {
 }
 
 impl Stream for TorchGenerator {
-    /// `tensor.uniform_(low, high)` (see [`torch_kernels::uniform`]).
-    fn uniform<T: Element>(&mut self, out: &mut [T], low: f64, high: f64) {
-        torch_kernels::uniform(self, out, low, high)
-    }
-    /// `tensor.normal_(mean, std)` (see [`torch_kernels::normal`]).
-    fn normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64) {
-        torch_kernels::normal(self, out, mean, std)
-    }
-    /// `nn.init.trunc_normal_(tensor, mean, std, a, b)`, PyTorch ≥ 2.12 (see
-    /// [`torch_kernels::trunc_normal`]).
-    fn trunc_normal<T: Element>(&mut self, out: &mut [T], mean: f64, std: f64, a: f64, b: f64) {
-        torch_kernels::trunc_normal(self, out, mean, std, a, b)
+    /// `tensor.uniform_(low, high)`, `tensor.normal_(mean, std)` or
+    /// `nn.init.trunc_normal_(tensor, mean, std, a, b)` (PyTorch ≥ 2.12); see
+    /// [`torch_kernels`].
+    fn sample<T: Element>(&mut self, sampler: &Sampler, out: &mut [T]) {
+        torch_kernels::sample(self, sampler, out)
     }
     /// `torch.randperm(n)` (`randperm_cpu`). PyTorch's `sparse_` draws its permutations from
     /// the *default* generator even when `generator=` is given; nninit uses the same stream,
@@ -331,6 +338,8 @@ impl Stream for TorchGenerator {
     fn mirrors_torch(&self) -> bool {
         true
     }
+    /// Ignored: the generator continues where it is, as PyTorch's does.
+    fn select_tensor(&mut self, _name: &str) {}
 }
 
 #[cfg(test)]
@@ -396,7 +405,7 @@ mod tests {
         for _ in 0..700 {
             g.random();
         }
-        g.normal(&mut x, 0.0, 1.0); // sets the double cache
+        g.sample(&Sampler::standard_normal(), &mut x); // sets the double cache
         let bytes = g.torch_state();
         assert_eq!(bytes.len(), TorchGenerator::TORCH_STATE_BYTES);
         let mut h = TorchGenerator::from_torch_state(&bytes, Flavor::Avx2).unwrap();
@@ -418,7 +427,7 @@ mod tests {
     fn reseed_clears_cache() {
         let mut g = TorchGenerator::manual_seed(0);
         let mut x = [0f64; 1];
-        g.normal(&mut x, 0.0, 1.0);
+        g.sample(&Sampler::standard_normal(), &mut x);
         assert!(g.next_double_normal_sample().is_some());
         g.set_seed(0);
         assert!(g.next_double_normal_sample().is_none());

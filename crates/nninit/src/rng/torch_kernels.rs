@@ -1,5 +1,7 @@
 //! PyTorch's CPU distribution kernels, bit for bit: `uniform_`, `normal_`, `trunc_normal_`
-//! and `randperm`, for f32, f64, bf16 and f16, drawing from a [`TorchGenerator`].
+//! and `randperm`, for f32, f64, bf16 and f16, drawing from PyTorch's CPU generator
+//! ([`TorchGenerator`](super::TorchGenerator), which the kernels see through a small
+//! crate-private trait: the generator imports its kernels, not the other way round).
 //!
 //! PyTorch's x86 wheels hold two numerically different builds of these kernels, chosen at run
 //! time by CPU capability; [`Flavor`] picks which one to reproduce:
@@ -15,8 +17,18 @@
 //! small-tensor double Box–Muller (glibc-equivalent `log1p`/`sin`/`cos` through Rust's f64
 //! methods, with the generator's cached sample), `randperm`.
 //!
-//! Slices are contiguous tensors in memory order. Parameters arrive validated by the caller
-//! ([`crate::Init::fill`]): finite, `std >= 0`, `low <= high`, `a < b`.
+//! Slices are contiguous tensors in memory order. Parameters arrive valid: a
+//! [`Sampler`] cannot hold invalid ones.
+//!
+//! The kernels (run by the generator's [`Stream`](super::Stream) methods):
+//! - `uniform_(a, b)`: one `random()` per element (f64: one `random64()`), `x·(b−a) + a`
+//!   (fused for [`Flavor::Avx2`]) in the opmath type; a value equal to `b` becomes `a`.
+//! - `normal_(mean, std)`: numel ≥ 16 in 16-element Box–Muller blocks (the f32 tail
+//!   recomputed from 16 fresh uniforms: `n + 16` draws), numel < 16 by the double path with
+//!   the generator's cached second sample.
+//! - `trunc_normal_` (PyTorch ≥ 2.12): whole-tensor normal redraws while the window holds
+//!   more than 30 % of the mass, else uniform proposals with full-size acceptance draws.
+//! - `randperm`: Fisher–Yates with `random() % (n − i)`.
 //!
 //! Source: `ATen/native/cpu/DistributionTemplates.h` (`uniform_kernel`, `NormalFill16`,
 //! `normal_fill`, `normal_kernel`), `ATen/native/cpu/avx_mathfun.h`,
@@ -27,11 +39,14 @@
 // The Cephes constants below are avx_mathfun.h's literals, copied digit for digit.
 #![allow(clippy::excessive_precision, clippy::approx_constant)]
 
-use super::torch::TorchGenerator;
+use crate::cpu::clear_upper_state;
 use crate::element::{DType, Element};
-use crate::fill::simd::clear_upper_state;
+use crate::error::{InitError, Result};
+use crate::sampler::Sampler;
+use crate::special::std_normal_cdf;
 
-/// Which of PyTorch's x86 kernel builds a [`TorchGenerator`] reproduces (see the module docs).
+/// Which of PyTorch's x86 kernel builds a [`TorchGenerator`](super::TorchGenerator)
+/// reproduces (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Flavor {
     /// The AVX2 build (also what AVX512 machines run): FMA-contracted transforms and the
@@ -65,12 +80,12 @@ impl std::fmt::Display for Flavor {
 }
 
 impl std::str::FromStr for Flavor {
-    type Err = crate::InitError;
-    fn from_str(s: &str) -> crate::Result<Flavor> {
+    type Err = InitError;
+    fn from_str(s: &str) -> Result<Flavor> {
         match s.to_ascii_lowercase().as_str() {
             "avx2" | "avx512" => Ok(Flavor::Avx2),
             "default" | "scalar" => Ok(Flavor::Default),
-            _ => Err(crate::InitError::BadSpec {
+            _ => Err(InitError::BadSpec {
                 scheme: "flavor".into(),
                 reason: format!("unknown kernel flavor '{s}'; expected avx2 or default"),
             }),
@@ -78,17 +93,51 @@ impl std::str::FromStr for Flavor {
     }
 }
 
+// ------------------------------------------------------------------ the generator
+
+/// What the kernels need of PyTorch's CPU generator: its 32- and 64-bit draws, its cached
+/// normal sample and its kernel flavour. Implemented by
+/// [`TorchGenerator`](super::TorchGenerator), which owns the state; the kernels do not know
+/// the generator type (imports run generator → kernels).
+pub(crate) trait TorchBits {
+    /// `random()`: one 32-bit engine output.
+    fn random(&mut self) -> u32;
+    /// `random64()`: two outputs, the first in the high word.
+    fn random64(&mut self) -> u64;
+    /// The kernel flavour to reproduce.
+    fn flavor(&self) -> Flavor;
+    /// Takes (and clears) the cached standard-normal sample.
+    fn take_double_normal(&mut self) -> Option<f64>;
+    /// Caches a standard-normal sample for the next small-tensor element.
+    fn set_double_normal(&mut self, v: f64);
+}
+
+/// Draws `sampler` into the contiguous tensor `out` with PyTorch's kernel for it:
+/// `tensor.uniform_(low, high)`, `tensor.normal_(mean, std)` or
+/// `nn.init.trunc_normal_(tensor, mean, std, a, b)`.
+pub(crate) fn sample<T: Element, G: TorchBits + ?Sized>(
+    g: &mut G,
+    sampler: &Sampler,
+    out: &mut [T],
+) {
+    match sampler {
+        Sampler::Uniform(u) => uniform(g, out, u.low(), u.high()),
+        Sampler::Normal(n) => normal(g, out, n.mean(), n.std()),
+        Sampler::TruncNormal(t) => trunc_normal(g, out, t.mean(), t.std(), t.a(), t.b()),
+    }
+}
+
 // ------------------------------------------------------------------ bits -> [0, 1)
 
 /// `uniform_real_distribution<float>(0, 1)`: one `random()`, low 24 bits · 2⁻²⁴.
 #[inline]
-fn unit_f32(g: &mut TorchGenerator) -> f32 {
+fn unit_f32<G: TorchBits + ?Sized>(g: &mut G) -> f32 {
     (g.random() & 0x00FF_FFFF) as f32 * (1.0 / 16_777_216.0)
 }
 
 /// `uniform_real_distribution<double>(0, 1)`: one `random64()`, low 53 bits · 2⁻⁵³.
 #[inline]
-fn unit_f64(g: &mut TorchGenerator) -> f64 {
+fn unit_f64<G: TorchBits + ?Sized>(g: &mut G) -> f64 {
     (g.random64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0)
 }
 
@@ -119,7 +168,7 @@ fn madd_f64(x: f64, r: f64, a: f64, fused: bool) -> f64 {
 /// `x·(high−low) + low` in f32 (fused for Avx2), then cast (round to nearest even). A value
 /// equal to `high` (after the cast) is replaced by `low`. Draws: one `random()` per element
 /// (f64: one `random64()`).
-pub fn uniform<T: Element>(g: &mut TorchGenerator, out: &mut [T], low: f64, high: f64) {
+fn uniform<T: Element, G: TorchBits + ?Sized>(g: &mut G, out: &mut [T], low: f64, high: f64) {
     clear_upper_state();
     let fused = g.flavor().fused();
     if T::DTYPE == DType::F64 {
@@ -145,7 +194,7 @@ pub fn uniform<T: Element>(g: &mut TorchGenerator, out: &mut [T], low: f64, high
 /// a cached sample is used (and cleared) first; otherwise `u1`, `u2` from two `random64()`,
 /// `r = sqrt(−2·log1p(−u2))`, `θ = 2π·u1`, the cache gets `r·sin θ`, the result is
 /// `(r·cos θ)·std + mean` (fused for Avx2).
-fn normal_double(g: &mut TorchGenerator, mean: f64, std: f64, fused: bool) -> f64 {
+fn normal_double<G: TorchBits + ?Sized>(g: &mut G, mean: f64, std: f64, fused: bool) -> f64 {
     if let Some(v) = g.take_double_normal() {
         return madd_f64(v, std, mean, fused);
     }
@@ -168,7 +217,7 @@ fn normal_double(g: &mut TorchGenerator, mean: f64, std: f64, fused: bool) -> f6
 ///   block and rounds; no draws are wasted.
 /// - numel < 16: per element the double path with the cache (see [`Flavor`]), cast
 ///   f64 → f32 (→ bf16/f16).
-pub fn normal<T: Element>(g: &mut TorchGenerator, out: &mut [T], mean: f64, std: f64) {
+fn normal<T: Element, G: TorchBits + ?Sized>(g: &mut G, out: &mut [T], mean: f64, std: f64) {
     clear_upper_state();
     let n = out.len();
     let flavor = g.flavor();
@@ -224,7 +273,7 @@ pub fn normal<T: Element>(g: &mut TorchGenerator, out: &mut [T], mean: f64, std:
         DType::BF16 | DType::F16 => {
             let (m, s) = (mean as f32, std as f32);
             let mut block = [0f32; 16];
-            let mut fill_block = |g: &mut TorchGenerator, dst: &mut [T]| {
+            let mut fill_block = |g: &mut G, dst: &mut [T]| {
                 for v in block.iter_mut() {
                     *v = unit_f32(g);
                 }
@@ -324,7 +373,7 @@ const COS_P: [f32; 3] = [
 const FOPI: f32 = 1.273_239_544_735_16_f64 as f32;
 
 /// `log256_ps` (avx_mathfun.h, Cephes `logf`) for one lane, with the FMA contractions GCC
-/// makes under `-mfma -ffp-contract=fast` (spec §3.3b). NaN (all bits set) for `x <= 0`.
+/// makes under `-mfma -ffp-contract=fast` (ATen `normal_fill_16_AVX2`, aten/src/ATen/native/cpu/DistributionTemplates.h). NaN (all bits set) for `x <= 0`.
 pub(crate) fn log256_ps(x: f32) -> f32 {
     let invalid = x <= 0.0;
     let min_norm = f32::from_bits(0x0080_0000);
@@ -423,8 +472,8 @@ fn opmath_scalar<T: Element>(x: f64) -> f64 {
 ///   except within an ulp of a tie).
 ///
 /// The number of draws depends on the data (as in PyTorch).
-pub fn trunc_normal<T: Element>(
-    g: &mut TorchGenerator,
+fn trunc_normal<T: Element, G: TorchBits + ?Sized>(
+    g: &mut G,
     out: &mut [T],
     mean: f64,
     std: f64,
@@ -432,12 +481,11 @@ pub fn trunc_normal<T: Element>(
     b: f64,
 ) {
     clear_upper_state();
-    use super::transform::std_normal_cdf as cdf;
     let n = out.len();
     if n == 0 {
         return;
     }
-    let p = cdf((b - mean) / std) - cdf((a - mean) / std);
+    let p = std_normal_cdf((b - mean) / std) - std_normal_cdf((a - mean) / std);
     if p > 0.3 {
         let (lo, hi) = (round_t::<T>(a), round_t::<T>(b));
         let outside = |v: &T| {
@@ -500,7 +548,7 @@ pub fn trunc_normal<T: Element>(
 /// `i in 0..n−1` swap `r[i]` with `r[i + random() % (n−i)]` (`n − 1` draws); for larger `n`,
 /// PyTorch's inside-out Fisher–Yates with `random64() % (i+1)` (from the source; not
 /// verified against torch).
-pub fn randperm(g: &mut TorchGenerator, n: usize) -> Vec<usize> {
+pub(crate) fn randperm<G: TorchBits + ?Sized>(g: &mut G, n: usize) -> Vec<usize> {
     let mut r: Vec<usize> = (0..n).collect();
     if (n as u64) < u64::from(u32::MAX) / 20 {
         for i in 0..n.saturating_sub(1) {
@@ -544,20 +592,41 @@ mod tests {
         assert!("neon".parse::<Flavor>().is_err());
     }
 
+    /// Counts engine outputs (`random64` is two), with the flavour and cache of a generator.
+    #[derive(Default)]
+    struct Counter {
+        draws: usize,
+        cache: Option<f64>,
+    }
+
+    impl TorchBits for Counter {
+        fn random(&mut self) -> u32 {
+            self.draws += 1;
+            (self.draws as u32).wrapping_mul(0x9E37_79B9)
+        }
+        fn random64(&mut self) -> u64 {
+            let hi = self.random() as u64;
+            (hi << 32) | self.random() as u64
+        }
+        fn flavor(&self) -> Flavor {
+            Flavor::Avx2
+        }
+        fn take_double_normal(&mut self) -> Option<f64> {
+            self.cache.take()
+        }
+        fn set_double_normal(&mut self, v: f64) {
+            self.cache = Some(v);
+        }
+    }
+
     #[test]
     fn draw_counts() {
         // f32 normal_ with n % 16 != 0 draws n + 16; bf16 draws 16·ceil(n/16); n < 16 draws
         // 4 per pair (2 random64 per Box–Muller pair).
-        let count = |f: &dyn Fn(&mut TorchGenerator)| {
-            let mut g = TorchGenerator::manual_seed(1);
+        let count = |f: &dyn Fn(&mut Counter)| {
+            let mut g = Counter::default();
             f(&mut g);
-            let next = g.random();
-            let mut h = TorchGenerator::manual_seed(1);
-            let mut k = 0;
-            while h.random() != next {
-                k += 1;
-            }
-            k
+            g.draws
         };
         assert_eq!(count(&|g| normal(g, &mut [0f32; 37], 0.0, 1.0)), 37 + 16);
         assert_eq!(count(&|g| normal(g, &mut [0f32; 32], 0.0, 1.0)), 32);

@@ -1,9 +1,12 @@
 //! Reference transforms from random bits to the distributions schemes need.
 //!
-//! These are the transforms of [`super::RngStream`]. They are plain scalar code, generic over
-//! any [`RngCore`].
+//! These are the transforms of [`RngStream`](super::RngStream). They are plain scalar code,
+//! generic over any [`RngCore`].
 
+use crate::cpu::clear_upper_state;
 use crate::element::{DType, Element};
+use crate::sampler::Sampler;
+use crate::special::window_mass;
 use rand_core::RngCore;
 
 /// `[0, 1)` with 24 random bits: `(u32 & 0xFFFFFF) · 2⁻²⁴` (PyTorch's float32 rule).
@@ -18,11 +21,26 @@ pub fn unit_f64<R: RngCore + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() & ((1u64 << 53) - 1)) as f64 * (1.0 / 9_007_199_254_740_992.0)
 }
 
+/// Fills `out` with draws from `sampler` (each transform is documented in the source):
+/// - uniform: 24 random bits (f32, bf16, f16; f32 arithmetic) or 53 (f64), `fma(u, high−low,
+///   low)`, rounded once; a value that rounds up to `high` becomes `low`;
+/// - normal: Box–Muller (exact method) in f64, rounded once;
+/// - trunc_normal: exact rejection per element (normal proposals for windows holding more
+///   than 30 % of the mass, else uniform or Robert's (1995) exponential proposals), clamped
+///   to `[a, b]` and rounded once.
+pub fn sample<R: RngCore + ?Sized, T: Element>(rng: &mut R, sampler: &Sampler, out: &mut [T]) {
+    match sampler {
+        Sampler::Uniform(u) => uniform(rng, out, u.low(), u.high()),
+        Sampler::Normal(n) => normal(rng, out, n.mean(), n.std()),
+        Sampler::TruncNormal(t) => trunc_normal(rng, out, t.mean(), t.std(), t.a(), t.b()),
+    }
+}
+
 /// `U[low, high)`: f64 outputs use 53 bits and f64 arithmetic; f32/bf16/f16 use 24 bits and
 /// f32 arithmetic (`fma(x, high−low, low)`), then round to the element type. A value that
 /// rounds up to `high` is replaced by `low`, so the interval stays half-open.
-pub fn uniform<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], low: f64, high: f64) {
-    crate::fill::simd::clear_upper_state();
+fn uniform<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], low: f64, high: f64) {
+    clear_upper_state();
     if T::DTYPE == DType::F64 {
         let r = high - low;
         for v in out.iter_mut() {
@@ -52,8 +70,8 @@ pub fn std_normal_pair<R: RngCore + ?Sized>(rng: &mut R) -> (f64, f64) {
 }
 
 /// `N(mean, std²)` by Box–Muller in f64, rounded once to the element type.
-pub fn normal<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], mean: f64, std: f64) {
-    crate::fill::simd::clear_upper_state();
+fn normal<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], mean: f64, std: f64) {
+    clear_upper_state();
     let mut chunks = out.chunks_exact_mut(2);
     for pair in &mut chunks {
         let (z0, z1) = std_normal_pair(rng);
@@ -64,61 +82,6 @@ pub fn normal<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], mean:
         let (z0, _) = std_normal_pair(rng);
         *last = T::from_f64(z0.mul_add(std, mean));
     }
-}
-
-/// Standard normal CDF `Φ(x) = (1 + erf(x/√2)) / 2` (the formula of PyTorch's
-/// `trunc_normal_`; it underflows to 0 below about −8.3: see [`window_mass`]).
-pub fn std_normal_cdf(x: f64) -> f64 {
-    0.5 * (1.0 + libm::erf(x / std::f64::consts::SQRT_2))
-}
-
-/// `Φ(zb) − Φ(za)`, the standard normal mass of `[za, zb]`, accurate in both tails: the
-/// window is mirrored to the lower half and `Φ(x) = erfc(−x/√2)/2` used there, so a window
-/// like `[10, 10.0001]` has its true mass (~7.7e-27) instead of `1 − 1 = 0`.
-pub fn window_mass(za: f64, zb: f64) -> f64 {
-    let (lo, hi) = if za + zb > 0.0 { (-zb, -za) } else { (za, zb) };
-    let phi = |x: f64| 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
-    phi(hi) - phi(lo)
-}
-
-/// The smallest trunc_normal window mass accepted: `2⁻⁹⁶⁹ ≈ 2e-292`, so that the inverse-CDF
-/// fills' `p = pa + u·mass` (`u ≥ 2⁻⁵³`) stay normal f64 numbers with full precision (a
-/// subnormal mass rounded `p` to 0 and put draws on the window's far end). Windows with less
-/// mass lie beyond about 36.4 std from the mean, or are narrower than f64 resolves `Φ`.
-pub(crate) const MIN_WINDOW_MASS: f64 = f64::from_bits((1023 - 969) << 52);
-
-/// The error for a trunc_normal window whose mass is below [`MIN_WINDOW_MASS`]: either it lies
-/// in the far tail (beyond about 36 std) or it is narrower than the spacing of f64 values of Φ
-/// where it lies (e.g. `[0, 1e-17]` at std 1).
-pub(crate) fn massless_window(mean: f64, std: f64, a: f64, b: f64) -> crate::InitError {
-    use crate::error::Num;
-    let (za, zb) = ((a - mean) / std, (b - mean) / std);
-    let near = if za <= 0.0 && zb >= 0.0 {
-        0.0
-    } else {
-        za.abs().min(zb.abs())
-    };
-    let what = if near > 36.0 {
-        format!(
-            "it starts about {} std from the mean, beyond f64's reach (about 36 std); move \
-             [a, b] closer",
-            Num(near.round())
-        )
-    } else {
-        format!(
-            "it is {} std wide, narrower than f64 resolves Φ {} std from the mean; widen [a, b]",
-            Num(zb - za),
-            Num((near * 100.0).round() / 100.0)
-        )
-    };
-    crate::InitError::Unsupported(format!(
-        "trunc_normal window [{}, {}] (mean {}, std {}) has too little probability mass for \
-         f64 (below 2e-292): {what}",
-        Num(a),
-        Num(b),
-        Num(mean),
-        Num(std)
-    ))
 }
 
 /// `N(mean, std²)` conditioned on `[a, b]`, by exact rejection per element:
@@ -133,7 +96,7 @@ pub(crate) fn massless_window(mean: f64, std: f64, a: f64, b: f64) -> crate::Ini
 /// `[3σ, 10⁹σ]` fast, where the uniform proposal almost never accepts. Values are rounded once to the
 /// element type; rounding is monotone, so every output lies in `[T(a), T(b)]`, the bounds
 /// rounded to the element type (as PyTorch's `float(dtype(a))`).
-pub fn trunc_normal<R: RngCore + ?Sized, T: Element>(
+fn trunc_normal<R: RngCore + ?Sized, T: Element>(
     rng: &mut R,
     out: &mut [T],
     mean: f64,
@@ -141,7 +104,7 @@ pub fn trunc_normal<R: RngCore + ?Sized, T: Element>(
     a: f64,
     b: f64,
 ) {
-    crate::fill::simd::clear_upper_state();
+    clear_upper_state();
     let (za, zb) = ((a - mean) / std, (b - mean) / std);
     let mass = window_mass(za, zb);
     let z_mode = 0f64.max(za).min(zb);

@@ -27,7 +27,8 @@
 
 use crate::element::Element;
 use crate::error::Result;
-use crate::rng::Stream;
+use crate::rng::stream::Stream;
+use crate::sampler::Sampler;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::householder;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
@@ -43,7 +44,7 @@ pub(super) fn draw<T: Element, S: Stream + ?Sized>(
     stream: &mut S,
 ) -> Result<()> {
     // The draws are those of `normal_(0, 1)` on a rows×cols tensor of the element type.
-    stream.normal(out, 0.0, 1.0);
+    stream.sample(&Sampler::standard_normal(), out);
     if stream.mirrors_torch() {
         let q = orthonormal_from_gaussian(out, rows, cols);
         for i in 0..rows {

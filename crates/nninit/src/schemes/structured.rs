@@ -1,9 +1,10 @@
 //! Structured schemes: `eye`, `dirac`, `sparse`.
 
-use super::Resolved;
+use super::resolved::Resolved;
 use crate::element::Element;
 use crate::error::{InitError, Result};
-use crate::rng::Stream;
+use crate::rng::stream::Stream;
+use crate::sampler::Sampler;
 
 pub(super) fn check_dirac_rank(dims: &[usize]) -> Result<()> {
     if !(3..=5).contains(&dims.len()) {
@@ -61,14 +62,17 @@ pub(super) fn draw_dirac<T: Element>(out: &mut [T], dims: &[usize], groups: usiz
 
 /// `torch.nn.init.sparse_`: `N(0, std²)` on the whole tensor, then for each column in order a
 /// `randperm(rows)` whose first `zeros_per_col` rows are zeroed.
+///
+/// # Errors
+/// Those of [`Sampler::normal`] (none for a `std` that [`Init`](super::Init) validated).
 pub(super) fn draw_sparse<T: Element, S: Stream + ?Sized>(
     out: &mut [T],
     rows: usize,
     zeros_per_col: usize,
     std: f64,
     stream: &mut S,
-) {
-    stream.normal(out, 0.0, std);
+) -> Result<()> {
+    stream.sample(&Sampler::normal(0.0, std)?, out);
     let cols = out.len() / rows;
     for c in 0..cols {
         let perm = stream.randperm(rows);
@@ -76,4 +80,5 @@ pub(super) fn draw_sparse<T: Element, S: Stream + ?Sized>(
             out[r * cols + c] = T::ZERO;
         }
     }
+    Ok(())
 }

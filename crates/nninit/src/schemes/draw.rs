@@ -1,9 +1,10 @@
 //! Drawing a [`Resolved`] scheme into a buffer.
 
-use super::{orthogonal, structured, Resolved};
+use super::resolved::Resolved;
+use super::{orthogonal, structured};
 use crate::element::Element;
 use crate::error::Result;
-use crate::rng::Stream;
+use crate::rng::stream::Stream;
 use crate::shape::Shape;
 
 /// Draws `resolved` into `out` (already validated: `out.len() == shape.numel() > 0`).
@@ -15,9 +16,7 @@ pub(super) fn draw<T: Element, S: Stream + ?Sized>(
 ) -> Result<()> {
     match *resolved {
         Resolved::Constant(v) => out.fill(T::from_f64(v)),
-        Resolved::Uniform { low, high } => stream.uniform(out, low, high),
-        Resolved::Normal { mean, std } => stream.normal(out, mean, std),
-        Resolved::TruncNormal { mean, std, a, b } => stream.trunc_normal(out, mean, std, a, b),
+        Resolved::Elementwise(ref s) => stream.sample(s, out),
         Resolved::Orthogonal { gain, rows, cols } => {
             orthogonal::draw(out, rows, cols, gain, stream)?
         }
@@ -27,7 +26,7 @@ pub(super) fn draw<T: Element, S: Stream + ?Sized>(
             zeros_per_col,
             rows,
             std,
-        } => structured::draw_sparse(out, rows, zeros_per_col, std, stream),
+        } => structured::draw_sparse(out, rows, zeros_per_col, std, stream)?,
     }
     Ok(())
 }
