@@ -199,6 +199,89 @@ impl TorchGenerator {
     pub fn next_float_normal_sample(&self) -> Option<f32> {
         self.next_float_normal
     }
+
+    /// Bytes of `torch.Generator.get_state()` for a CPU generator (`CPUGeneratorImplState`).
+    pub const TORCH_STATE_BYTES: usize = 5056;
+
+    /// `generator.set_state(state)`: the generator whose `get_state()` is `state`, with kernel
+    /// `flavor`. Layout (x86-64, little-endian, `CPUGeneratorImpl.cpp`): seed u64 @0, `left`
+    /// i32 @8, `seeded` i32 @12, `next` u64 @16, 624 words as u64 @24, `normal_y` f64 @5024,
+    /// `normal_is_valid` i32 @5040, float sample f32 @5048, its flag u8 @5052.
+    ///
+    /// # Errors
+    /// [`crate::InitError::Unsupported`] for another size, an unseeded engine, or a
+    /// `(left, next)` pair PyTorch never produces (`left == 1`, or `left + next == 625`).
+    pub fn from_torch_state(state: &[u8], flavor: Flavor) -> crate::Result<Self> {
+        let bad =
+            |why: &str| crate::InitError::Unsupported(format!("torch generator state: {why}"));
+        let rd = |at: usize, n: usize| -> u64 {
+            (0..n).fold(0, |v, k| {
+                v | u64::from(state.get(at + k).copied().unwrap_or(0)) << (8 * k)
+            })
+        };
+        if state.len() != Self::TORCH_STATE_BYTES {
+            return Err(bad(&format!(
+                "expected {} bytes, got {}",
+                Self::TORCH_STATE_BYTES,
+                state.len()
+            )));
+        }
+        let (left, next) = (rd(8, 4) as u32 as usize, rd(16, 8));
+        let pos = match left {
+            1 => N,
+            l if l >= 2 && next <= N as u64 && l + next as usize == N + 1 => next as usize,
+            _ => {
+                return Err(bad(&format!(
+                    "left = {left}, next = {next} is not an mt19937 position"
+                )))
+            }
+        };
+        if rd(12, 4) == 0 {
+            return Err(bad("the engine is not seeded"));
+        }
+        let mut g = TorchGenerator {
+            state: [0; N],
+            pos,
+            seed: rd(0, 8),
+            flavor,
+            next_double_normal: (rd(5040, 4) != 0).then(|| f64::from_bits(rd(5024, 8))),
+            next_float_normal: (rd(5052, 1) != 0).then(|| f32::from_bits(rd(5048, 4) as u32)),
+        };
+        for (j, w) in g.state.iter_mut().enumerate() {
+            *w = rd(24 + 8 * j, 8) as u32; // PyTorch's std::copy narrows to the low 32 bits
+        }
+        Ok(g)
+    }
+
+    /// `generator.get_state()` bytes of this generator (the layout of
+    /// [`TorchGenerator::from_torch_state`]; unused fields and padding 0). A generator about to
+    /// twist is written `left = 1, next = 624` (PyTorch writes `next = 0` right after seeding;
+    /// both draw the same).
+    pub fn torch_state(&self) -> Vec<u8> {
+        let mut s = vec![0u8; Self::TORCH_STATE_BYTES];
+        let mut put = |at: usize, b: &[u8]| s[at..at + b.len()].copy_from_slice(b);
+        let (left, next) = if self.pos >= N {
+            (1u32, N as u64)
+        } else {
+            ((N - self.pos + 1) as u32, self.pos as u64)
+        };
+        put(0, &self.seed.to_le_bytes());
+        put(8, &left.to_le_bytes());
+        put(12, &1u32.to_le_bytes());
+        put(16, &next.to_le_bytes());
+        for (j, w) in self.state.iter().enumerate() {
+            put(24 + 8 * j, &u64::from(*w).to_le_bytes());
+        }
+        if let Some(y) = self.next_double_normal {
+            put(5024, &y.to_le_bytes());
+            put(5040, &1u32.to_le_bytes());
+        }
+        if let Some(f) = self.next_float_normal {
+            put(5048, &f.to_le_bytes());
+            put(5052, &[1]);
+        }
+        s
+    }
 }
 
 impl TorchBits for TorchGenerator {
@@ -313,6 +396,31 @@ mod tests {
         assert_eq!(&bytes[..4], &w0);
         assert_eq!(&bytes[4..], &w1[..2]);
         assert_eq!(a.random(), b.random());
+    }
+
+    #[test]
+    fn torch_state_round_trip() {
+        let mut g = TorchGenerator::manual_seed(5);
+        let mut x = [0f64; 1];
+        for _ in 0..700 {
+            g.random();
+        }
+        g.sample(&Sampler::standard_normal(), &mut x); // sets the double cache
+        let bytes = g.torch_state();
+        assert_eq!(bytes.len(), TorchGenerator::TORCH_STATE_BYTES);
+        let mut h = TorchGenerator::from_torch_state(&bytes, Flavor::Avx2).unwrap();
+        assert_eq!(h.torch_state(), bytes);
+        assert_eq!(h.next_double_normal_sample(), g.next_double_normal_sample());
+        for _ in 0..1000 {
+            assert_eq!(h.random(), g.random());
+        }
+        let fresh = TorchGenerator::manual_seed(9).torch_state();
+        let mut f = TorchGenerator::from_torch_state(&fresh, Flavor::Avx2).unwrap();
+        assert_eq!(f.random(), TorchGenerator::manual_seed(9).random());
+        assert!(TorchGenerator::from_torch_state(&fresh[1..], Flavor::Avx2).is_err());
+        let mut odd = fresh.clone();
+        odd[8] = 5; // left = 5 with next = 624
+        assert!(TorchGenerator::from_torch_state(&odd, Flavor::Avx2).is_err());
     }
 
     #[test]

@@ -1,0 +1,250 @@
+"""Layout invariance with real process groups (gloo, CPU, torch.multiprocessing): every rank
+fills only its local shards with nninit's counter-based stream, and the gathered full tensors
+are bit-identical to a single-process fill, for raw DTensors and for a small Llama-style model
+on the meta device under no wrapping, FSDP2, TP and FSDP2 x TP."""
+
+import os
+import tempfile
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+import torch.nn as nn
+
+import nninit.torch as nt
+
+pytestmark = pytest.mark.skipif(
+    not dist.is_available() or not dist.is_gloo_available(), reason="torch.distributed with gloo"
+)
+
+SEED = 1234
+
+
+# ------------------------------------------------------------------------------ model
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(dim))
+
+
+class Block(nn.Module):
+    # sizes chosen to shard unevenly: 36 / 4 ranks = 9 each, 52 -> 13, 70 rows -> 18,18,18,16
+    def __init__(self, dim=36, hidden=70):
+        super().__init__()
+        self.attention_norm = RMSNorm(dim)
+        self.wq = nn.Linear(dim, dim, bias=False)
+        self.wk = nn.Linear(dim, dim, bias=False)
+        self.wv = nn.Linear(dim, dim, bias=False)
+        self.wo = nn.Linear(dim, dim, bias=False)
+        self.ffn_norm = RMSNorm(dim)
+        self.w1 = nn.Linear(dim, hidden, bias=False)
+        self.w3 = nn.Linear(dim, hidden, bias=False)
+        self.w2 = nn.Linear(hidden, dim, bias=True)
+
+
+class TinyLlama(nn.Module):
+    def __init__(self, vocab=67, dim=36, layers=2):
+        super().__init__()
+        self.tok_embeddings = nn.Embedding(vocab, dim)
+        self.layers = nn.ModuleList(Block(dim) for _ in range(layers))
+        self.norm = RMSNorm(dim)
+        self.output = nn.Linear(dim, vocab, bias=False)
+        # a buffer init_module must leave alone
+        self.register_buffer("freqs", torch.arange(4.0), persistent=False)
+
+
+RULES = [
+    ("*norm.weight", "ones"),
+    ("*.bias", "zeros"),
+    ("tok_embeddings.weight", "normal:0.02"),
+    ("output.weight", "trunc_normal:mean=0,std=0.1667,a=-0.5,b=0.5"),
+    ("*.w2.weight", "trunc_normal:0.02"),
+    ("*.wo.weight", "kaiming_uniform:a=2.23606797749979"),
+    ("*", "xavier_normal"),
+]
+
+
+def reference_state():
+    with torch.device("meta"):
+        m = TinyLlama()
+    m.to_empty(device="cpu")
+    nt.init_module(m, RULES, seed=SEED)
+    return {k: v.clone() for k, v in m.state_dict().items() if k != "freqs"}
+
+
+# ---------------------------------------------------------------------- worker processes
+
+
+def _run(rank, world, store_dir, job, out_path):
+    os.environ["OMP_NUM_THREADS"] = "1"
+    torch.set_num_threads(1)
+    dist.init_process_group(
+        "gloo", init_method=f"file://{store_dir}/pg", rank=rank, world_size=world
+    )
+    try:
+        result = job(rank, world)
+        if rank == 0:
+            torch.save(result, out_path)
+    finally:
+        dist.destroy_process_group()
+
+
+def spawn(job, world):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "out.pt")
+        mp.start_processes(_run, args=(world, d, job, out), nprocs=world, start_method="spawn")
+        return torch.load(out)
+
+
+def job_raw_dtensors(rank, world):
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.tensor import Replicate, Shard, distribute_tensor
+
+    out = {}
+    mesh1 = init_device_mesh("cpu", (world,))
+    dt = distribute_tensor(torch.zeros(3, 7), mesh1, [Shard(1)])
+    nt.normal_(dt, 0.0, 0.02, seed=5, name="x")
+    out["shard1_3x7"] = dt.full_tensor()
+    dt = distribute_tensor(torch.zeros(5, 6, dtype=torch.bfloat16), mesh1, [Shard(0)])
+    nt.kaiming_uniform_(dt, seed=5, name="y")  # 5 rows on 4 ranks: 2,2,1,0 (an empty shard)
+    out["shard0_5x6_bf16"] = dt.full_tensor()
+    dt = distribute_tensor(torch.zeros(8, 6), mesh1, [Replicate()])
+    nt.orthogonal_(dt, seed=5, name="z")
+    out["replicate_orthogonal"] = dt.full_tensor()
+    if world == 4:
+        mesh2 = init_device_mesh("cpu", (2, 2))
+        dt = distribute_tensor(torch.zeros(9, 10), mesh2, [Shard(0), Shard(1)])
+        nt.init_(dt, "trunc_normal:0.5", seed=5, name="w")
+        out["2d_shard0_shard1"] = dt.full_tensor()
+        dt = distribute_tensor(torch.zeros(9, 10), mesh2, [Shard(1), Shard(1)])
+        nt.init_(dt, "uniform:-1,1", seed=5, name="v")
+        out["2d_shard1_shard1"] = dt.full_tensor()
+    return out
+
+
+def raw_reference():
+    return {
+        "shard1_3x7": nt.normal_(torch.zeros(3, 7), 0.0, 0.02, seed=5, name="x"),
+        "shard0_5x6_bf16": nt.kaiming_uniform_(torch.zeros(5, 6, dtype=torch.bfloat16), seed=5, name="y"),
+        "replicate_orthogonal": nt.orthogonal_(torch.zeros(8, 6), seed=5, name="z"),
+        "2d_shard0_shard1": nt.init_(torch.zeros(9, 10), "trunc_normal:0.5", seed=5, name="w"),
+        "2d_shard1_shard1": nt.init_(torch.zeros(9, 10), "uniform:-1,1", seed=5, name="v"),
+    }
+
+
+def _tp_plan():
+    from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel
+
+    plan = {"tok_embeddings": RowwiseParallel(), "output": ColwiseParallel()}
+    for i in range(2):
+        for n in ("wq", "wk", "wv", "w1", "w3"):
+            plan[f"layers.{i}.{n}"] = ColwiseParallel()
+        for n in ("wo", "w2"):
+            plan[f"layers.{i}.{n}"] = RowwiseParallel()
+    return plan
+
+
+def _model_job(dp, tp):
+    def job(rank, world):
+        from torch.distributed.device_mesh import init_device_mesh
+        from torch.distributed.fsdp import fully_shard
+        from torch.distributed.tensor.parallel import parallelize_module
+
+        with torch.device("meta"):
+            m = TinyLlama()
+        if tp > 1 and dp > 1:
+            mesh = init_device_mesh("cpu", (dp, tp), mesh_dim_names=("dp", "tp"))
+            dp_mesh, tp_mesh = mesh["dp"], mesh["tp"]
+        elif tp > 1:
+            dp_mesh, tp_mesh = None, init_device_mesh("cpu", (tp,))
+        else:
+            dp_mesh, tp_mesh = init_device_mesh("cpu", (dp,)), None
+        if tp_mesh is not None:
+            parallelize_module(m, tp_mesh, _tp_plan())
+        if dp_mesh is not None:
+            for layer in m.layers:
+                fully_shard(layer, mesh=dp_mesh)
+            fully_shard(m, mesh=dp_mesh)
+        m.to_empty(device="cpu")
+        nt.init_module(m, RULES, seed=SEED)
+        placements = {k: str(getattr(p, "placements", "plain")) for k, p in m.named_parameters()}
+        full = {k: (p.full_tensor() if hasattr(p, "full_tensor") else p.detach().clone())
+                for k, p in m.named_parameters()}
+        return {"params": full, "placements": placements}
+    return job
+
+
+def job_fsdp2(rank, world):
+    return _model_job(world, 1)(rank, world)
+
+
+def job_tp2(rank, world):
+    return _model_job(1, world)(rank, world)
+
+
+def job_fsdp2_tp2(rank, world):
+    return _model_job(2, 2)(rank, world)
+
+
+# --------------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("world", [1, 2, 4])
+def test_raw_dtensors(world):
+    got = spawn(job_raw_dtensors, world)
+    ref = raw_reference()
+    for k, v in got.items():
+        assert torch.equal(v, ref[k]), f"{k} on {world} ranks differs from the single-process fill"
+
+
+def test_plain_model_tied_and_buffers():
+    ref = reference_state()
+    with torch.device("meta"):
+        m = TinyLlama()
+    m.to_empty(device="cpu")
+    m.output.weight = m.tok_embeddings.weight  # tied: one parameter, first name wins
+    m.freqs.fill_(-1.0)
+    nt.init_module(m, RULES, seed=SEED)
+    assert m.output.weight is m.tok_embeddings.weight
+    assert torch.equal(m.tok_embeddings.weight, ref["tok_embeddings.weight"])
+    assert torch.equal(m.freqs, torch.full((4,), -1.0)), "init_module changed a buffer"
+    for k, v in m.state_dict().items():
+        if k not in ("freqs", "output.weight"):
+            assert torch.equal(v, ref[k]), k
+
+
+@pytest.mark.parametrize(
+    "job,world,expect",
+    [(job_fsdp2, 2, "Shard(dim=0)"), (job_fsdp2, 4, "Shard(dim=0)"), (job_tp2, 2, "Shard"),
+     (job_fsdp2_tp2, 4, "_S")],
+    ids=["fsdp2x2", "fsdp2x4", "tp2", "fsdp2x2_tp2"],
+)
+def test_model_layouts(job, world, expect):
+    ref = reference_state()
+    got = spawn(job, world)
+    assert set(got["params"]) == set(ref)
+    for k, v in got["params"].items():
+        assert torch.equal(v, ref[k]), f"{k} ({got['placements'][k]}) differs"
+    # the layout really was sharded as intended
+    assert any(expect in p for p in got["placements"].values()), got["placements"]
+
+
+def test_init_module_errors():
+    m = TinyLlama()
+    with pytest.raises(ValueError, match="no rule matches parameter 'tok_embeddings.weight'"):
+        nt.init_module(m, [("layers.*", "normal:0.02")], seed=0)
+    with pytest.raises(ValueError, match="unknown init"):
+        nt.init_module(m, [("*", "gaussian")], seed=0)
+    with pytest.raises(ValueError, match="parameter 'layers.0.attention_norm.weight'"):
+        nt.init_module(m, [("*", "xavier_uniform")], seed=0)  # 1-d: no fans, nothing written
+    with torch.device("meta"):
+        on_meta = TinyLlama()
+    with pytest.raises(ValueError, match="meta device"):
+        nt.init_module(on_meta, "normal:0.02", seed=0)
+    # the string form: weights, biases zeros, norm weights ones
+    nt.init_module(m, "normal:0.02", seed=0)
+    assert torch.equal(m.norm.weight, torch.ones(36))
+    assert torch.equal(m.layers[0].w2.bias, torch.zeros(36))
