@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive). Validation into typed settings happens in `cmd/*`.
 
+use crate::stream::{AnyStream, FlavorArg, RngKind};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -55,6 +56,41 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
+/// The random stream of probe, fill, train and lsuv.
+#[derive(Debug, Args, Clone)]
+pub struct StreamArgs {
+    /// Seed of the random stream: every init (and `fill`) starts from it. `train` also derives
+    /// its data order from it, through its own generator (rand's StdRng seeded with Philox
+    /// words of StreamKey::from_name(seed, "data-order")), the same for every init and --rng.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Random stream: torch (PyTorch's CPU generator after torch.manual_seed(seed): the same
+    /// numbers as `nn.Sequential(...); model.apply(init)`, bit-exact for f32), std (rand's
+    /// StdRng through nninit's reference transforms), or philox (counter-based
+    /// Philox4x32-10: the same values for any --threads; each MLP parameter keyed by its name).
+    #[arg(long, value_enum, default_value_t = RngKind::Torch)]
+    pub rng: RngKind,
+    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512;
+    /// the default) or default (ATEN_CPU_CAPABILITY=default). Only with --rng torch.
+    #[arg(long, value_enum)]
+    pub flavor: Option<FlavorArg>,
+    /// Threads for --rng philox (0 = all CPUs); the values do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+impl StreamArgs {
+    /// A freshly seeded stream (each init and each `fill` starts from one).
+    pub fn stream(&self) -> anyhow::Result<AnyStream> {
+        AnyStream::new(self.rng, self.flavor, self.seed, self.threads)
+    }
+
+    /// `avx2`/`default` with `--rng torch`, else `None`: what reports record.
+    pub fn flavor_name(&self) -> Option<&'static str> {
+        (self.rng == RngKind::Torch).then(|| self.flavor.unwrap_or(FlavorArg::Avx2).name())
+    }
+}
+
 /// The MLP studied by probe, train and lsuv.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
@@ -80,9 +116,8 @@ pub struct ProbeArgs {
     /// pytorch-default or an init string (kaiming_uniform, normal:0.02, xavier_uniform:gain=1.0, ...).
     #[arg(long = "init", value_name = "INIT")]
     pub inits: Vec<String>,
-    /// Seed of the random stream (each init starts from this seed).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub stream: StreamArgs,
     /// Number of MNIST test images pushed through the model.
     #[arg(long, default_value_t = 1000)]
     pub batch: usize,
@@ -95,14 +130,6 @@ pub struct ProbeArgs {
     /// Which statistics to print: std, or all (std, mean, dead %, saturated %).
     #[arg(long, default_value = "std", value_parser = ["std", "all"])]
     pub stats: String,
-    /// Random stream: torch (PyTorch's CPU generator: same numbers as
-    /// `torch.manual_seed(seed); nn.Sequential(...); model.apply(init)`) or std (rand's StdRng).
-    #[arg(long, default_value = "torch", value_parser = ["torch", "std", "philox"])]
-    pub rng: String,
-    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512;
-    /// the default) or default (ATEN_CPU_CAPABILITY=default). Only with --rng torch.
-    #[arg(long, value_parser = ["avx2", "default"])]
-    pub flavor: Option<String>,
     /// Print JSON (schema in README) instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -120,6 +147,10 @@ pub struct ProbeArgs {
     /// SGD learning rate of the --grad update:data ratio.
     #[arg(long, default_value_t = 0.01)]
     pub lr: f64,
+    /// Write every entry's initial parameters to DIR/<k>.safetensors (k = 0, 1, ... in
+    /// --init order; PyTorch names, f32) before probing. For tests.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub save_init: Option<PathBuf>,
     /// Also probe the parameters in this safetensors file (PyTorch nn.Sequential names:
     /// 0.weight, 0.bias, 2.weight, ...); without --init only the file is probed.
     #[arg(long, value_name = "FILE")]
@@ -134,9 +165,8 @@ pub struct TrainArgs {
     /// init string. Default: pytorch-default, kaiming_uniform, xavier_uniform, normal:0.01, zeros.
     #[arg(long = "init", value_name = "INIT")]
     pub inits: Vec<String>,
-    /// Seed of the inits and of the data order (every init sees the same order).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub stream: StreamArgs,
     /// Directory with the standard MNIST files: train on the 60,000 training images, test on
     /// the 10,000 test images. Default: the embedded subset, first 1,600 to train, last 400 to test.
     #[arg(long, value_name = "DIR")]
@@ -168,6 +198,10 @@ pub struct TrainArgs {
     /// Print JSON (schema in README) instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Write every entry's initial parameters to DIR/<k>.safetensors (k = 0, 1, ... in
+    /// --init order; PyTorch names, f32) before training. For tests.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub save_init: Option<PathBuf>,
     /// Also train from the parameters in this safetensors file; without --init only the file.
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
@@ -177,9 +211,8 @@ pub struct TrainArgs {
 pub struct LsuvArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Seed of the orthogonal pre-init.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub stream: StreamArgs,
     /// Directory with the standard MNIST files (uses the training set); default: the embedded subset.
     #[arg(long, value_name = "DIR")]
     pub mnist: Option<PathBuf>,
@@ -251,21 +284,14 @@ pub struct FillArgs {
     /// Weight layout for the fans: torch (out, in, k...), torch_transpose, jax (k..., in, out).
     #[arg(long, default_value = "torch")]
     pub layout: String,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Random stream: torch (PyTorch's CPU generator after torch.manual_seed(seed), bit-exact
-    /// for f32), std (rand's StdRng through nninit's reference transforms), or philox
-    /// (counter-based Philox4x32-10: the same values for any --threads; stream id 0).
-    #[arg(long, default_value = "torch", value_parser = ["torch", "std", "philox"])]
-    pub rng: String,
-    /// PyTorch kernel build to match with --rng torch: avx2 (any x86-64 with AVX2/AVX512;
-    /// the default) or default (ATEN_CPU_CAPABILITY=default). Only with --rng torch.
-    #[arg(long, value_parser = ["avx2", "default"])]
-    pub flavor: Option<String>,
-    /// Threads for --rng philox (0 = all CPUs); the values do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    /// Key the tensor by this parameter name, as probe/train/lsuv key each MLP parameter
+    /// (PyTorch state-dict names: 0.weight, 0.bias, 2.weight, ...): with --rng philox the
+    /// values equal that parameter's in a Philox-initialised model with the same init;
+    /// torch and std (sequential streams) ignore it. Without it philox uses stream id 0.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Element type: f32, f64, bf16, f16.
     #[arg(long, default_value = "f32")]
     pub dtype: String,

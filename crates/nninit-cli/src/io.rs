@@ -1,6 +1,8 @@
-//! Files out: atomic writes (temp file + rename), `.npy` and `.safetensors` encoders.
+//! Files out: atomic writes (temp file + rename), `.npy` and `.safetensors` encoders, JSON
+//! on stdout. Element → byte views go through `bytemuck` (no hand-written conversions).
 
 use anyhow::{bail, Context, Result};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -178,6 +180,104 @@ pub fn npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
     out
 }
 
+/// The little-endian bytes of `v`: a view of its memory on little-endian targets (no copy),
+/// a byte-swapped copy on big-endian ones.
+pub fn le_bytes<T: bytemuck::Pod>(v: &[T]) -> Cow<'_, [u8]> {
+    let raw: &[u8] = bytemuck::cast_slice(v);
+    if cfg!(target_endian = "little") {
+        Cow::Borrowed(raw)
+    } else {
+        let mut out = raw.to_vec();
+        for x in out.chunks_exact_mut(std::mem::size_of::<T>()) {
+            x.reverse();
+        }
+        Cow::Owned(out)
+    }
+}
+
+/// Writes `data` (row-major, shape `shape`) as a NumPy `.npy` file (format 1.0,
+/// little-endian `descr` such as `<f4`), atomically, streaming from `data`.
+pub fn write_npy<T: bytemuck::Pod>(
+    path: &Path,
+    descr: &str,
+    shape: &[usize],
+    data: &[T],
+) -> Result<()> {
+    const CHUNK: usize = 1 << 16;
+    write_atomic_via(path, |tmp| {
+        let mut f = std::fs::File::create(tmp)?;
+        f.write_all(&npy_header(descr, shape))?;
+        for chunk in data.chunks(CHUNK) {
+            f.write_all(&le_bytes(chunk))?;
+        }
+        f.sync_all()?;
+        Ok(())
+    })
+}
+
+/// Writes one tensor `name` (row-major `data`, shape `shape`, safetensors dtype `dtype`) and
+/// the string metadata `meta` as a `.safetensors` file, atomically, with the header's keys
+/// sorted (the same tensor gives the same bytes on every run). The data is streamed from
+/// `data` on little-endian targets (no copy).
+pub fn write_safetensors<T: bytemuck::Pod>(
+    path: &Path,
+    name: &str,
+    dtype: safetensors::Dtype,
+    shape: &[usize],
+    data: &[T],
+    meta: std::collections::HashMap<String, String>,
+) -> Result<()> {
+    let bytes = le_bytes(data);
+    let view = safetensors::tensor::TensorView::new(dtype, shape.to_vec(), &bytes)
+        .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
+    write_atomic_via(path, |tmp| {
+        // the crate writes through its own 0600 temporary file (inside our private
+        // directory): give the result the permissions an ordinary new file gets here
+        // (umask), as the .npy path does
+        let perms = std::fs::File::create(tmp)?.metadata()?.permissions();
+        safetensors::tensor::serialize_to_file([(name, view)], Some(meta), tmp)
+            .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
+        std::fs::set_permissions(tmp, perms)?;
+        canonical_header_in_place(tmp)
+    })
+}
+
+/// Sorts the keys of the safetensors header of the file at `path` in place (same length; see
+/// [`nninit_diag::weights::canonical_safetensors`]) and syncs the file.
+fn canonical_header_in_place(path: &Path) -> Result<()> {
+    use std::io::{Read, Seek};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len)?;
+    let n = usize::try_from(u64::from_le_bytes(len)).context("safetensors header length")?;
+    let mut head = len.to_vec();
+    head.resize(8 + n, 0);
+    f.read_exact(&mut head[8..])?;
+    let sorted = nninit_diag::weights::canonical_safetensors(head);
+    f.seek(std::io::SeekFrom::Start(0))?;
+    f.write_all(&sorted)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// Prints `doc` as one line of JSON on stdout (streamed, no string copy). A closed pipe ends
+/// the program quietly with status 0, as [`print_stdout`].
+pub fn print_json_line<T: serde::Serialize>(doc: &T) -> Result<()> {
+    let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+    let r = serde_json::to_writer(&mut w, doc)
+        .map_err(std::io::Error::from)
+        .and_then(|()| w.write_all(b"\n"))
+        .and_then(|()| w.flush());
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e).context("cannot write to stdout"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +291,16 @@ mod tests {
         assert_eq!(b.len(), 10 + hlen + 24);
         let h = std::str::from_utf8(&b[10..10 + hlen]).unwrap();
         assert!(h.contains("'shape': (2, 3)"));
+    }
+
+    #[test]
+    fn le_bytes_are_little_endian() {
+        let v = [1.0f32, -2.5];
+        let mut want = 1.0f32.to_le_bytes().to_vec();
+        want.extend_from_slice(&(-2.5f32).to_le_bytes());
+        assert_eq!(&*le_bytes(&v), &want[..]);
+        let h = [half::bf16::from_f32(0.5)];
+        assert_eq!(&*le_bytes(&h), &h[0].to_le_bytes()[..]);
     }
 
     #[test]

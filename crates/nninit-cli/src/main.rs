@@ -2,8 +2,10 @@
 
 mod args;
 mod cmd;
+mod experiment;
 mod io;
 mod report;
+mod stream;
 
 use clap::Parser;
 

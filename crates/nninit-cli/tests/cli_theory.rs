@@ -11,7 +11,7 @@ fn gain_table_shows_torch_and_numeric_gains() {
     let out = nninit().arg("gain").output().unwrap();
     assert!(out.status.success());
     let s = String::from_utf8_lossy(&out.stdout);
-    // numbers from theory.md §2.3 (verified)
+    // numbers from docs/theory.md §2.3 (verified)
     for needle in [
         "1.5925374197",
         "1.8462285453",
@@ -55,7 +55,7 @@ fn theory_prints_the_tanh_critical_line() {
         .unwrap();
     assert!(out.status.success());
     let s = String::from_utf8_lossy(&out.stdout);
-    // σ_b² = 0.05 → σ_w² 1.760955, q* 0.570048 (theory.md §2.4)
+    // σ_b² = 0.05 → σ_w² 1.760955, q* 0.570048 (docs/theory.md §2.4)
     assert!(s.contains("1.760955") && s.contains("0.570048"), "{s}");
     let v = json_of(&[
         "theory",

@@ -154,7 +154,9 @@ pub fn validate_lsuv(tol: f64, max_iter: usize) -> Result<()> {
 /// Fills one parameter tensor `out` (shape `shape`, PyTorch layout) with `init` from
 /// `stream`: the single place where a model's parameters are drawn. `name` is the
 /// parameter's PyTorch state-dict name (`0.weight`, `0.bias`, `2.weight`, ...), announced to
-/// the stream before the draw.
+/// the stream before the draw ([`Stream::select_tensor`]): a counter-based stream
+/// ([`nninit::Philox`]) keys the parameter by it, so its values do not depend on the other
+/// layers; sequential streams (PyTorch's generator, `RngStream`) ignore it.
 ///
 /// # Errors
 /// Errors of [`Init::fill`] (nothing is drawn then).
@@ -165,9 +167,9 @@ pub fn init_param<S: Stream + ?Sized>(
     out: &mut [f32],
     shape: &[usize],
 ) -> Result<()> {
-    // TODO(core): stream.select_tensor(name) — the per-tensor naming hook, once the core
-    // crate's `Stream` has it (branch `core`); this is its only call site.
-    let _ = name;
+    // the per-tensor naming hook (its only call site): Philox keys the draws by the name,
+    // so adding a layer changes no other parameter; torch/std streams ignore it
+    stream.select_tensor(name);
     init.fill(out, &Shape::new(shape)?, Layout::Torch, stream)?;
     Ok(())
 }

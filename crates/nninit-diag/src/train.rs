@@ -80,9 +80,9 @@ pub fn steps_per_epoch(n: usize, batch: usize) -> usize {
 ///
 /// The data order comes from `order` alone (not from the stream that drew the weights):
 /// every epoch shuffles the training images with a permutation drawn from it, so every model
-/// trained with equally seeded `order` generators sees the same data order. The CLI seeds it
-/// from `--seed` (today `StdRng::seed_from_u64(seed)`, the weights' seed; a separate
-/// derivation from `--seed` may follow).
+/// trained with equally seeded `order` generators sees the same data order. The CLI derives
+/// it from `--seed` through its own stream (`StdRng` seeded with Philox words of
+/// `StreamKey::from_name(seed, "data-order")`), separate from the weights' stream.
 ///
 /// # Errors
 /// [`DiagError::InvalidSpec`] for `epochs == 0`, `batch == 0`, empty data, a bad optimiser,

@@ -106,9 +106,8 @@ fn module_graphs_load() {
     }
 }
 
-// enable once the #12 refactors land
+// enforced for every crate (issue #12)
 #[test]
-#[ignore = "enable once the #12 refactors land"]
 fn no_import_cycles() {
     let graphs = graphs();
     let report: String = graphs.iter().map(format_cycles).collect();

@@ -1,12 +1,10 @@
 //! `nninit fill`: one tensor, filled and written to a file (or JSON on stdout).
 
 use crate::args::FillArgs;
-use crate::io::{npy_header, write_atomic_via};
 use anyhow::{bail, Context, Result};
 use half::{bf16, f16};
 use nninit::{DType, Element, Init, Layout, Shape, Stream};
 use serde::Serialize;
-use std::io::Write;
 use std::path::Path;
 
 /// `--out -` JSON document.
@@ -18,6 +16,9 @@ struct FillJson<'a, T: Element> {
     dtype: &'a str,
     seed: u64,
     rng: &'a str,
+    /// `--name` the tensor was keyed by (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
     /// Kernel flavour (torch only): avx2 or default.
     #[serde(skip_serializing_if = "Option::is_none")]
     flavor: Option<&'a str>,
@@ -67,31 +68,6 @@ fn fill_as<T: Element, S: Stream>(
     Ok(v)
 }
 
-/// Raw little-endian bytes of the values.
-trait LeBytes: Element {
-    fn le(&self, out: &mut Vec<u8>);
-}
-impl LeBytes for f32 {
-    fn le(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes())
-    }
-}
-impl LeBytes for f64 {
-    fn le(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes())
-    }
-}
-impl LeBytes for bf16 {
-    fn le(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes())
-    }
-}
-impl LeBytes for f16 {
-    fn le(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes())
-    }
-}
-
 /// The output, checked before anything is drawn.
 enum Out<'p> {
     Stdout,
@@ -122,8 +98,14 @@ pub fn run(a: &FillArgs) -> Result<()> {
             ),
         }
     };
-    let mut stream =
-        super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?.with_threads(a.threads);
+    let mut stream = a.stream.stream()?;
+    if let Some(name) = &a.name {
+        if name.trim().is_empty() {
+            bail!("--name is empty; give a parameter name such as 0.weight");
+        }
+        // Philox keys the tensor by the name (as each MLP parameter); torch/std ignore it
+        stream.select_tensor(name);
+    }
     match dtype {
         DType::F32 => write::<f32, _>(a, &init, &shape, layout, &mut stream, &out),
         DType::F64 => write::<f64, _>(a, &init, &shape, layout, &mut stream, &out),
@@ -132,10 +114,10 @@ pub fn run(a: &FillArgs) -> Result<()> {
     }
 }
 
-/// Fills the tensor in `T` and writes it. Memory: the tensor, plus for `.safetensors` one byte
-/// copy of it (the crate's writer takes bytes); both allocations are checked (an error, not an
-/// abort, when memory runs out). `.npy` and JSON stream from the tensor.
-fn write<T: LeBytes, S: Stream>(
+/// Fills the tensor in `T` and writes it. Memory: the tensor only (the file and JSON writers
+/// stream from it; on big-endian targets the writers byte-swap a copy); its allocation is
+/// checked (an error, not an abort, when memory runs out).
+fn write<T: Element + bytemuck::Pod, S: Stream>(
     a: &FillArgs,
     init: &Init,
     shape: &Shape,
@@ -144,13 +126,6 @@ fn write<T: LeBytes, S: Stream>(
     out: &Out,
 ) -> Result<()> {
     let dtype = T::DTYPE;
-    // the .npy writer's buffer, before the tensor: if memory is that short, this checked
-    // allocation fails (an error) rather than an unchecked one after the fill (an abort)
-    const IO_CHUNK: usize = 1 << 16;
-    let mut io_buf: Vec<u8> = Vec::new();
-    io_buf
-        .try_reserve_exact(IO_CHUNK * dtype.size_of())
-        .map_err(|_| anyhow::anyhow!("not enough memory for the output buffer"))?;
     let v = fill_as::<T, S>(init, shape, layout, stream)?;
     if let Some(bad) = v.iter().map(|x| x.to_f64()).find(|x| !x.is_finite()) {
         let n = v.iter().filter(|x| !x.to_f64().is_finite()).count();
@@ -160,29 +135,19 @@ fn write<T: LeBytes, S: Stream>(
             v.len()
         );
     }
-    let flavor = (a.rng == "torch").then_some(a.flavor.as_deref().unwrap_or("avx2"));
+    let flavor = a.stream.flavor_name();
+    let rng = a.stream.rng.name();
     match *out {
-        Out::Stdout => {
-            let doc = FillJson {
-                init: init.to_string(),
-                shape: shape.dims(),
-                dtype: dtype.name(),
-                seed: a.seed,
-                rng: &a.rng,
-                flavor,
-                data: Values(&v),
-            };
-            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
-            let r = serde_json::to_writer(&mut w, &doc)
-                .map_err(std::io::Error::from)
-                .and_then(|()| w.write_all(b"\n"))
-                .and_then(|()| w.flush());
-            match r {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-                Err(e) => return Err(e).context("cannot write to stdout"),
-            }
-        }
+        Out::Stdout => crate::io::print_json_line(&FillJson {
+            init: init.to_string(),
+            shape: shape.dims(),
+            dtype: dtype.name(),
+            seed: a.stream.seed,
+            rng,
+            name: a.name.as_deref(),
+            flavor,
+            data: Values(&v),
+        })?,
         Out::Npy(p) => {
             let descr = match dtype {
                 DType::F32 => "<f4",
@@ -190,19 +155,7 @@ fn write<T: LeBytes, S: Stream>(
                 DType::F16 => "<f2",
                 DType::BF16 => unreachable_bf16()?,
             };
-            write_atomic_via(p, |tmp| {
-                let mut f = std::fs::File::create(tmp)?;
-                f.write_all(&npy_header(descr, shape.dims()))?;
-                for chunk in v.chunks(IO_CHUNK) {
-                    io_buf.clear();
-                    for x in chunk {
-                        x.le(&mut io_buf);
-                    }
-                    f.write_all(&io_buf)?;
-                }
-                f.sync_all()?;
-                Ok(())
-            })?;
+            crate::io::write_npy(p, descr, shape.dims(), &v)?;
         }
         Out::Safetensors(p) => {
             let st = match dtype {
@@ -211,62 +164,19 @@ fn write<T: LeBytes, S: Stream>(
                 DType::BF16 => safetensors::Dtype::BF16,
                 DType::F16 => safetensors::Dtype::F16,
             };
-            let n = v.len() * dtype.size_of();
-            let mut bytes: Vec<u8> = Vec::new();
-            bytes.try_reserve_exact(n).map_err(|_| {
-                anyhow::anyhow!(
-                    "--shape {shape}: not enough memory for the .safetensors bytes ({} MiB)",
-                    n >> 20
-                )
-            })?;
-            for x in &v {
-                x.le(&mut bytes);
-            }
-            drop(v);
-            let view = safetensors::tensor::TensorView::new(st, shape.dims().to_vec(), &bytes)
-                .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
             let mut meta = std::collections::HashMap::new();
             meta.insert("init".to_string(), init.to_string());
-            meta.insert("seed".to_string(), a.seed.to_string());
-            meta.insert("rng".to_string(), a.rng.clone());
+            meta.insert("seed".to_string(), a.stream.seed.to_string());
+            meta.insert("rng".to_string(), rng.to_string());
             if let Some(f) = flavor {
                 meta.insert("flavor".to_string(), f.to_string());
             }
-            write_atomic_via(p, |tmp| {
-                // the crate writes through its own 0600 temporary file (inside our private
-                // directory): give the result the permissions an ordinary new file gets here
-                // (umask), as the .npy path does
-                let perms = std::fs::File::create(tmp)?.metadata()?.permissions();
-                // streams the data from `bytes` (no second copy)
-                safetensors::tensor::serialize_to_file([("weight", view)], Some(meta), tmp)
-                    .map_err(|e| anyhow::anyhow!("safetensors: {e}"))?;
-                std::fs::set_permissions(tmp, perms)?;
-                // sorted header keys: the same fill gives the same bytes on every run
-                canonical_header_in_place(tmp)
-            })?;
+            if let Some(n) = &a.name {
+                meta.insert("name".to_string(), n.clone());
+            }
+            crate::io::write_safetensors(p, "weight", st, shape.dims(), &v, meta)?;
         }
     }
-    Ok(())
-}
-
-/// Sorts the keys of the safetensors header of the file at `path` in place (same length; see
-/// [`nninit_diag::weights::canonical_safetensors`]) and syncs the file.
-fn canonical_header_in_place(path: &Path) -> Result<()> {
-    use std::io::{Read, Seek};
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)?;
-    let mut len = [0u8; 8];
-    f.read_exact(&mut len)?;
-    let n = usize::try_from(u64::from_le_bytes(len)).context("safetensors header length")?;
-    let mut head = len.to_vec();
-    head.resize(8 + n, 0);
-    f.read_exact(&mut head[8..])?;
-    let sorted = nninit_diag::weights::canonical_safetensors(head);
-    f.seek(std::io::SeekFrom::Start(0))?;
-    f.write_all(&sorted)?;
-    f.sync_all()?;
     Ok(())
 }
 

@@ -1,13 +1,11 @@
 //! `nninit lsuv`: LSUV-initialise the MLP on an MNIST batch and save it as safetensors.
 
 use crate::args::LsuvArgs;
-use crate::report::table::{num, render};
+use crate::report::text::{num, render};
 use anyhow::{bail, Context, Result};
-use nninit::RngStream;
 use nninit_diag::data::{Mnist, Normalize, Split};
 use nninit_diag::lsuv::LsuvLayer;
 use nninit_diag::Sequential;
-use rand::SeedableRng;
 use serde::Serialize;
 
 /// `nninit lsuv --json`.
@@ -23,6 +21,8 @@ pub struct LsuvReport {
     pub batch: usize,
     /// Seed of the orthogonal pre-init.
     pub seed: u64,
+    /// The stream of the orthogonal pre-init: `torch (avx2)`, `std`, `philox`, ...
+    pub rng: String,
     /// Tolerance on |std − 1|.
     pub tol: f64,
     /// Maximum rescalings per layer.
@@ -62,7 +62,7 @@ pub fn run(a: &LsuvArgs) -> Result<()> {
     }
     let (x, _) = data.batch(0, a.batch)?;
     let mut model = Sequential::mlp(&widths, act)?;
-    let mut stream = RngStream(rand::rngs::StdRng::seed_from_u64(a.seed));
+    let mut stream = a.stream.stream()?;
     let layers = model.lsuv(a.tol, a.max_iter, x, a.batch, &mut stream)?;
     crate::io::write_atomic(&a.out, &model.to_safetensors()?)?;
     let report = LsuvReport {
@@ -70,7 +70,8 @@ pub fn run(a: &LsuvArgs) -> Result<()> {
         activation: act.to_string(),
         data: source,
         batch: a.batch,
-        seed: a.seed,
+        seed: a.stream.seed,
+        rng: stream.label(),
         tol: a.tol,
         max_iter: a.max_iter,
         layers,
@@ -93,14 +94,15 @@ pub fn run(a: &LsuvArgs) -> Result<()> {
             })
             .collect();
         let mut text = format!(
-            "LSUV on MLP {} ({}), {} images of the {}, tol {}, max_iter {}, seed {}\n\n",
+            "LSUV on MLP {} ({}), {} images of the {}, tol {}, max_iter {}, seed {}, rng {}\n\n",
             crate::report::arch_text(&report.arch),
             report.activation,
             report.batch,
             report.data,
             report.tol,
             report.max_iter,
-            report.seed
+            report.seed,
+            report.rng
         );
         text.push_str(&render(
             &[

@@ -1,11 +1,10 @@
 //! `nninit probe`: the classic initialisation experiment on real MNIST.
 
-use crate::args::{ModelArgs, ProbeArgs};
+use crate::args::ProbeArgs;
+use crate::experiment::{self, Entry};
 use crate::report::{self, InitResult, LinearDefaultCheck, ProbeReport};
 use anyhow::{bail, Context, Result};
 use nninit::{Init, Layout, Shape, Stream};
-use nninit_diag::data::{Mnist, Normalize, Split};
-use nninit_diag::{Activation, Sequential};
 
 /// The six inits of the classic experiment.
 pub const DEFAULT_INITS: [&str; 6] = [
@@ -17,26 +16,6 @@ pub const DEFAULT_INITS: [&str; 6] = [
     "zeros",
 ];
 
-/// Names `--init` accepts besides the library's schemes (parsed by `ModelInit`).
-const EXTRA_INIT_NAMES: [&str; 5] = [
-    "pytorch-default",
-    "torch-default",
-    "pytorch_default",
-    "default",
-    "lsuv",
-];
-
-/// Splits an init list on commas, keeping commas that belong to an init's own parameters
-/// (`uniform:-0.1,0.1,kaiming_uniform` is two inits): the library's splitter, which knows
-/// every scheme's parameters, plus this CLI's own names.
-pub fn split_init_list(list: &str) -> Vec<String> {
-    nninit::Init::split_list(list, &EXTRA_INIT_NAMES)
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
-}
-
 /// `k` evenly spaced quantiles (midpoints) of `v`, or `v` itself when it has at most `k` values.
 fn quantiles(v: &[f64], k: usize) -> Vec<f64> {
     if v.len() <= k {
@@ -47,57 +26,6 @@ fn quantiles(v: &[f64], k: usize) -> Vec<f64> {
     (0..k)
         .map(|i| s[((2 * i + 1) * s.len()) / (2 * k)])
         .collect()
-}
-
-impl ModelArgs {
-    /// The layer widths (`--depth`/`--width`, else `--arch`; the input must be MNIST's 784)
-    /// and the activation.
-    pub fn resolve(&self) -> Result<(Vec<usize>, Activation)> {
-        let widths = match self.depth {
-            Some(d) => Sequential::deep_widths(784, self.width, d, 10)?,
-            None => parse_arch(&self.arch)?,
-        };
-        if widths[0] != 784 {
-            bail!(
-                "invalid --arch: the first width must be 784 (MNIST images are 28x28), got {}",
-                widths[0]
-            );
-        }
-        Ok((widths, self.activation.parse()?))
-    }
-}
-
-/// Parses `--arch 784,256,128,10`.
-pub fn parse_arch(s: &str) -> Result<Vec<usize>> {
-    let mut v = vec![];
-    for part in s.split(',') {
-        let p = part.trim();
-        match p.parse::<usize>() {
-            Ok(n) if n > 0 => v.push(n),
-            _ => bail!("invalid --arch '{s}': '{p}' is not a positive integer"),
-        }
-    }
-    if v.len() < 2 {
-        bail!("invalid --arch '{s}': give at least input and output widths, e.g. 784,256,10");
-    }
-    Ok(v)
-}
-
-pub fn load_data(mnist: Option<&std::path::Path>, standardize: bool) -> Result<(Mnist, String)> {
-    let (mut data, source) = match mnist {
-        Some(dir) => (
-            Mnist::load_dir(dir, Split::Test)?,
-            format!("MNIST test set from {}", dir.display()),
-        ),
-        None => (
-            Mnist::embedded()?,
-            "embedded MNIST subset (first 2,000 test images)".to_string(),
-        ),
-    };
-    if standardize {
-        data.normalize(Normalize::Standard);
-    }
-    Ok((data, source))
 }
 
 pub fn run(a: &ProbeArgs) -> Result<()> {
@@ -123,12 +51,13 @@ pub fn run(a: &ProbeArgs) -> Result<()> {
 /// Runs the experiment and returns the report (no printing).
 pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     let (widths, act) = a.model.resolve()?;
-    let entries = super::train::entries(&a.inits, a.weights.as_deref(), &DEFAULT_INITS)?;
+    let entries = experiment::entries(&a.inits, a.weights.as_deref(), &DEFAULT_INITS)?;
+    experiment::check_save_init(a.save_init.as_deref())?;
     if a.batch == 0 {
         bail!("--batch must be >= 1");
     }
     let t_data = std::time::Instant::now();
-    let (data, source) = load_data(a.mnist.as_deref(), a.standardize)?;
+    let (data, source) = experiment::load_data(a.mnist.as_deref(), a.standardize)?;
     let data_seconds = t_data.elapsed().as_secs_f64();
     if a.batch > data.n {
         bail!(
@@ -159,20 +88,18 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     // One init per task: on 2+ cores the inits run side by side (each seeds its own stream,
     // so the weights are those of a sequential run).
     use rayon::prelude::*;
-    let probe_one = |entry: &super::train::Entry| -> Result<InitResult> {
+    let probe_one = |(k, entry): (usize, &Entry)| -> Result<InitResult> {
         bar.set_message(entry.label());
-        let mut stream = super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?;
-        let model = super::train::build_model(entry, &widths, act, &mut stream, x, a.batch)?;
+        let model = experiment::initial_model(entry, &widths, act, &a.stream, x, a.batch)?;
+        experiment::save_init(a.save_init.as_deref(), k, &model)?;
         let layers = model.forward_stats(x, a.batch)?;
         let predicted_std = if a.predict {
             // an init the mean field cannot describe (non-zero-mean weights, a file, LSUV)
             // gets nulls
             let p = match entry {
-                super::train::Entry::Init(init) => {
-                    nninit_diag::theory::MeanFieldNet::from_model(&model, init)
-                        .and_then(|net| net.predict(&input_moments))
-                }
-                super::train::Entry::File(_) => Err(nninit_diag::DiagError::InvalidSpec(
+                Entry::Init(init) => nninit_diag::theory::MeanFieldNet::from_model(&model, init)
+                    .and_then(|net| net.predict(&input_moments)),
+                Entry::File(_) => Err(nninit_diag::DiagError::InvalidSpec(
                     "no mean-field prediction for weights from a file".into(),
                 )),
             };
@@ -205,6 +132,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     };
     let results = entries
         .par_iter()
+        .enumerate()
         .map(probe_one)
         .collect::<Result<Vec<_>>>()?;
     bar.finish_and_clear();
@@ -214,15 +142,11 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         arch: widths,
         activation: act.to_string(),
         batch: a.batch,
-        seed: a.seed,
+        seed: a.stream.seed,
         data: source,
-        rng: super::AnyStream::new(&a.rng, a.flavor.as_deref(), a.seed)?.label(),
+        rng: a.stream.stream()?.label(),
         inits: results,
-        linear_default: linear_default_check(&mut super::AnyStream::new(
-            &a.rng,
-            a.flavor.as_deref(),
-            a.seed,
-        )?)?,
+        linear_default: linear_default_check(&mut a.stream.stream()?)?,
         seconds: report::Timings {
             data: data_seconds,
             probe: probe_seconds,

@@ -57,7 +57,7 @@ pub fn run(a: &TableArgs) -> Result<()> {
             ]
         })
         .collect();
-    let mut text = crate::report::table::render_with(
+    let mut text = crate::report::text::render_with(
         &["method", "Var(W)", "std @ Linear(256,128)", "best for"],
         &table,
         true,

@@ -2,6 +2,7 @@
 
 pub mod plot;
 pub mod table;
+pub mod text;
 pub mod theory;
 pub mod train;
 

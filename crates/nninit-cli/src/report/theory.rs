@@ -1,6 +1,6 @@
 //! Reports of `nninit gain` and `nninit theory`, and the probe's prediction/advice text.
 
-use super::table::{num, render, render_with};
+use super::text::{num, render, render_with};
 use nninit_diag::advice::Advice;
 use nninit_diag::theory::{CriticalPoint, FixedPoint, Gains};
 use serde::Serialize;
@@ -190,7 +190,7 @@ pub fn probe_theory_text(r: &super::ProbeReport) -> String {
     let nlayers = r.inits.first().map(|i| i.layers.len()).unwrap_or(0);
     if r.inits.iter().any(|i| i.predicted_std.is_some()) {
         out.push_str(
-            "activation std, measured | mean-field prediction (theory.md 2.5, from each \
+            "activation std, measured | mean-field prediction (docs/theory.md section 2.5, from each \
              image's E[x^2]):\n",
         );
         let mut header: Vec<&str> = vec!["layer output"];

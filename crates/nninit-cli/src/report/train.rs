@@ -1,6 +1,6 @@
 //! `nninit train`'s report: the `--json` document, the tables and the loss/accuracy chart.
 
-use super::table::{num, render};
+use super::text::{num, render};
 use anyhow::{anyhow, Result};
 use nninit_diag::{TrainConfig, TrainHistory};
 use plotters::prelude::*;
@@ -28,8 +28,8 @@ pub struct TrainReport {
     pub inits: Vec<InitTraining>,
 }
 
-/// The run's settings: the training loop's, and the `--seed` of the weights and the data
-/// order (JSON `{epochs, batch, optimizer, seed}`).
+/// The run's settings: the training loop's, the `--seed` of the weights and the data order,
+/// and the weights' stream (JSON `{epochs, batch, optimizer, seed, rng}`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RunConfig {
     /// Epochs, batch, optimiser.
@@ -37,6 +37,8 @@ pub struct RunConfig {
     pub train: TrainConfig,
     /// `--seed`.
     pub seed: u64,
+    /// The weights' stream (`--rng`): `torch (avx2)`, `torch (default)`, `std` or `philox`.
+    pub rng: String,
 }
 
 /// One init's training run.
@@ -70,13 +72,14 @@ fn optim_text(c: &TrainConfig) -> String {
 /// summary per init.
 pub fn train_text(r: &TrainReport) -> String {
     let mut out = format!(
-        "MLP {} ({}), {}, batch {}, {} epochs, seed {}\ndata: {}\n\n",
+        "MLP {} ({}), {}, batch {}, {} epochs, seed {}, rng {}\ndata: {}\n\n",
         super::arch_text(&r.arch),
         r.activation,
         optim_text(&r.config.train),
         r.config.train.batch,
         r.config.train.epochs,
         r.config.seed,
+        r.config.rng,
         r.data
     );
     let mut header: Vec<&str> = vec!["epoch"];
