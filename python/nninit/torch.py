@@ -161,6 +161,19 @@ def _check_memory(local: Tensor, fn: str) -> None:
 # ----------------------------------------------------------------- counter-based stream
 
 
+def _global_run(index, global_shape) -> tuple[int, int] | None:
+    """``(start, count)`` when a non-empty local block is one run of consecutive global
+    row-major indices (a Shard(0) of a row-major tensor, as FSDP2 and ColwiseParallel make):
+    then it is filled as one range, on all threads, instead of row by row."""
+    if not index or not all(isinstance(ix, range) and ix.step == 1 for ix in index):
+        return None
+    if any(ix.start != 0 or len(ix) != n for ix, n in zip(index[1:], global_shape[1:])):
+        return None
+    inner = math.prod(global_shape[1:])
+    count = len(index[0]) * inner
+    return (index[0].start * inner, count) if count > 0 else None
+
+
 def _philox(
     tensor: Tensor,
     spec: str,
@@ -189,17 +202,18 @@ def _philox(
                 f"{tuple(tensor.placements)} on mesh {tuple(mesh.shape)} give {want} at "
                 f"coordinate {tuple(coord)} (padded local shards are not supported)"
             )
+        run = _global_run(index, global_shape)
         index = [list(ix) for ix in index]
     else:
-        local, index = tensor, None
+        local, index, run = tensor, None, (0, tensor.numel())
     _check_memory(local, fn)
     dtype = _DTYPES[local.dtype]
     with torch.no_grad():
         if local.device.type == "cpu":
-            if index is None and local.is_contiguous():
+            if run is not None and local.is_contiguous():
                 _native.philox_fill_range(
-                    local.data_ptr(), dtype, spec, global_shape, seed, name, 0,
-                    local.numel(), layout=layout, threads=nthreads,
+                    local.data_ptr(), dtype, spec, global_shape, seed, name, run[0],
+                    run[1], layout=layout, threads=nthreads,
                 )
             else:
                 _native.philox_fill(

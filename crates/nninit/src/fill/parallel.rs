@@ -89,11 +89,8 @@ pub(crate) fn fill<T: Element>(
     let streaming = prep.streams() && std::mem::size_of_val(out) >= STREAMING_MIN_BYTES;
     // More threads than chunks, or far more than CPUs, cannot help (and a pool of 10⁵
     // threads takes minutes to build): cap both ways. The values do not depend on it.
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = par
-        .thread_count()
-        .min(out.len().div_ceil(CHUNK))
-        .min(8 * cpus);
+    let threads = par.thread_count().min(out.len().div_ceil(CHUNK));
+    let threads = if threads > 1 { threads.min(8 * cpus()) } else { threads };
     if threads <= 1 || out.len() <= CHUNK {
         simd::fill(isa, prep, key, start, out, streaming);
         return;
@@ -111,6 +108,14 @@ pub(crate) fn fill<T: Element>(
         // No pool could be built (thread creation failed): same values, one thread.
         simd::fill(isa, prep, key, start, out, streaming);
     }
+}
+
+/// `available_parallelism()`, asked once: on Linux it reads the cgroup files each call
+/// (tens of microseconds), which made a fill of many short rows (a DTensor shard's runs)
+/// several times slower than its draws.
+fn cpus() -> usize {
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The size of rayon's global pool, initialising it here, fallibly, if nobody has: rayon's
