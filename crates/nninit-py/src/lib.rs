@@ -21,7 +21,6 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
-use std::sync::{Arc, Mutex};
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -98,23 +97,6 @@ fn layout_of(s: &str) -> PyResult<Layout> {
 
 fn parse(init: &str) -> PyResult<Init> {
     init.parse::<Init>().map_err(value_err)
-}
-
-/// Thread pools by size, built once (a fill on `n` threads reuses the pool).
-fn pool(n: usize) -> Option<Arc<rayon::ThreadPool>> {
-    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
-    let mut pools = POOLS.lock().ok()?;
-    if let Some((_, p)) = pools.iter().find(|(k, _)| *k == n) {
-        return Some(p.clone());
-    }
-    let p = Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .ok()?,
-    );
-    pools.push((n, p.clone()));
-    Some(p)
 }
 
 /// Where a local block sits in the global tensor: for each dim the global indices of the
@@ -348,7 +330,7 @@ fn philox_block<T: Element>(
     let jobs = block.jobs();
     let n = par.thread_count().min(jobs);
     let pool = if n > 1 && jobs >= 4 * n {
-        pool(n)
+        fill::pool(n)
     } else {
         None
     };

@@ -54,7 +54,7 @@ mod simd;
 mod stream;
 
 pub use crate::cpu::clear_upper_state;
-pub use parallel::Par;
+pub use parallel::{pool, Par};
 pub use stream::Philox;
 
 use crate::cpu::Isa;

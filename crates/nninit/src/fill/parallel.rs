@@ -136,8 +136,12 @@ pub(crate) fn global_pool_threads() -> Option<usize> {
 /// Rayon pools by thread count.
 type Pools = Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
 
-/// A cached rayon pool of `n` threads.
-fn pool(n: usize) -> Option<Arc<rayon::ThreadPool>> {
+/// The rayon pool of `n` threads that fills on `Par::threads(n)` run in, built on first use and
+/// kept for the process (so repeated fills do not start threads). `None` when the threads
+/// cannot be started (e.g. under a tight `ulimit`): run on the calling thread instead, with
+/// the same values. For callers that split their own work the way fills do (the Python
+/// bindings' sharded fills).
+pub fn pool(n: usize) -> Option<Arc<rayon::ThreadPool>> {
     static POOLS: OnceLock<Pools> = OnceLock::new();
     let pools = POOLS.get_or_init(|| Mutex::new(Vec::new()));
     let mut g = pools.lock().unwrap_or_else(|e| e.into_inner());
