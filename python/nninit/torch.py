@@ -272,12 +272,30 @@ def _iteration_order(t: Tensor) -> list[int]:
     return sorted(range(t.dim()), key=lambda d: -t.stride(d))
 
 
+# Which draws nninit makes itself on PyTorch's stream (the same bits as PyTorch either way).
+# normal and trunc_normal go to PyTorch: its vectorised mt19937 kernels ran 5-7x faster than
+# nninit's scalar ones on a 16 Mi tensor (BENCHMARKS.md, issue #13); uniform is as fast.
+# The tests also run every drop-in case with all three drawn by nninit.
+_NATIVE_TORCH_DRAWS = {"uniform"}
+
+
 def _torch_draw(tensor: Tensor, kind: str, params: tuple, generator, fallback: Callable):
     """``tensor.uniform_(*params)`` / ``normal_`` / ``nn.init.trunc_normal_`` with
-    ``generator``, drawn by nninit where it reproduces PyTorch, else by ``fallback()``."""
+    ``generator``, drawn by nninit where it reproduces PyTorch at PyTorch's speed (see
+    ``_NATIVE_TORCH_DRAWS``), else by ``fallback()``."""
     _check_tensor(tensor, f"{kind}_")
     g = _generator_of(tensor, generator)
     if g is None or (kind == "trunc_normal" and not tensor.is_contiguous()):
+        return fallback()
+    if kind not in _NATIVE_TORCH_DRAWS:
+        # nninit's checks and messages (ValueError), then PyTorch's draw
+        names = {"uniform": ("a", "b"), "normal": ("mean", "std"),
+                 "trunc_normal": ("mean", "std", "a", "b")}[kind]
+        spec = f"{kind}:" + ",".join(f"{k}={_num(float(v))}" for k, v in zip(names, params))
+        try:
+            _native.check_init(spec, [int(tensor.numel())], "torch")
+        except ValueError as e:
+            raise ValueError(f"{kind}_: {e}") from None
         return fallback()
     if not tensor.is_contiguous() and tensor.numel() > 1 and torch._debug_has_internal_overlap(tensor) != 0:
         return fallback()  # PyTorch raises its own error for overlapping outputs

@@ -21,6 +21,15 @@ INT_VIEW = {
 }
 
 
+@pytest.fixture(autouse=True, params=["default", "all_native"])
+def native_draws(request, monkeypatch):
+    """Every test twice: as shipped (normal/trunc_normal drawn by PyTorch, uniform by nninit)
+    and with all three drawn by nninit's own implementation of PyTorch's stream."""
+    if request.param == "all_native":
+        monkeypatch.setattr(nt, "_NATIVE_TORCH_DRAWS", {"uniform", "normal", "trunc_normal"})
+    return request.param
+
+
 def bits(t):
     return t.contiguous().view(INT_VIEW[t.dtype])
 
