@@ -34,6 +34,8 @@ from __future__ import annotations
 import ctypes
 import fnmatch
 import math
+import operator
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -81,9 +83,11 @@ _U64 = 1 << 64
 
 def _num(x) -> str:
     """A Python number as scheme text that parses back to the same f64."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    if isinstance(x, (bool, str, bytes)) or not isinstance(x, (int, float)):
         try:
-            x = float(x)
+            if isinstance(x, (bool, str, bytes)):
+                raise TypeError
+            x = float(x)  # numpy scalars, 0-d tensors
         except (TypeError, ValueError):
             raise TypeError(f"expected a number, got {x!r}") from None
     return repr(float(x))
@@ -95,6 +99,12 @@ def _check_tensor(tensor, fn: str) -> None:
     if tensor.dtype not in _DTYPES:
         raise TypeError(
             f"{fn}: nninit fills float32, float64, bfloat16 and float16 tensors, got {tensor.dtype}"
+        )
+    if tensor.is_inference() and not torch.is_inference_mode_enabled():
+        raise ValueError(
+            f"{fn}: the tensor was created under torch.inference_mode() and cannot be updated "
+            "in place outside it (PyTorch refuses too); fill it inside inference_mode, or a "
+            "tensor made outside it"
         )
 
 
@@ -108,6 +118,8 @@ def _check_key(seed, name, generator, fn: str) -> bool:
         if name is not None:
             raise ValueError(f"{fn}: name= needs seed= (the counter-based stream is keyed by both)")
         return False
+    if not isinstance(seed, (bool, int)) and hasattr(seed, "__index__"):
+        seed = operator.index(seed)  # numpy integers
     if generator is not None:
         raise ValueError(
             f"{fn}: give either generator= (PyTorch's stream) or seed= and name= "
@@ -117,6 +129,8 @@ def _check_key(seed, name, generator, fn: str) -> bool:
         raise TypeError(f"{fn}: seed must be an int, got {type(seed).__name__}")
     if not 0 <= seed < _U64:
         raise ValueError(f"{fn}: seed must be in [0, 2**64), got {seed}")
+    if fn == "init_module":
+        return True  # each parameter is keyed by its own name
     if name is None:
         raise ValueError(
             f"{fn}: seed= needs name= too (the tensor's stream is keyed by (seed, name); "
@@ -124,13 +138,17 @@ def _check_key(seed, name, generator, fn: str) -> bool:
         )
     if not isinstance(name, str):
         raise TypeError(f"{fn}: name must be a str, got {type(name).__name__}")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{fn}: name {name!r} is not valid UTF-8 text (a lone surrogate?)") from None
     return True
 
 
 def _threads(threads) -> int:
     if threads is None:
         return 0
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+    if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads < 2**31:
         raise ValueError(f"threads must be a positive int or None (all CPUs), got {threads!r}")
     return threads
 
@@ -272,37 +290,36 @@ def _iteration_order(t: Tensor) -> list[int]:
     return sorted(range(t.dim()), key=lambda d: -t.stride(d))
 
 
-# Which draws nninit makes itself on PyTorch's stream (the same bits as PyTorch either way).
-# normal and trunc_normal go to PyTorch: its vectorised mt19937 kernels ran 5-7x faster than
-# nninit's scalar ones on a 16 Mi tensor (BENCHMARKS.md, issue #13); uniform is as fast.
-# The tests also run every drop-in case with all three drawn by nninit.
-_NATIVE_TORCH_DRAWS = {"uniform"}
+# Which draws nninit makes itself on PyTorch's stream instead of calling PyTorch (the same
+# bits either way). None as shipped: PyTorch's own kernels are as fast (uniform) or 5-7x faster
+# (normal, trunc_normal: vectorised) than nninit's port (BENCHMARKS.md, issue #13), and PyTorch
+# holds the generator's lock while it draws, so threads initialising at once get distinct
+# values. The tests run every drop-in case with all three drawn by nninit's port as well.
+_NATIVE_TORCH_DRAWS: set = set()
+
+# Serialises nninit's read-draw-write of a torch.Generator's state (the port above and
+# `init_` without seed): two nninit fills in different threads never draw the same values.
+# A PyTorch op drawing from the same generator in another thread at that moment is not
+# serialised with it (PyTorch's generator lock is not reachable from Python).
+_STATE_LOCK = threading.Lock()
 
 
 def _torch_draw(tensor: Tensor, kind: str, params: tuple, generator, fallback: Callable):
     """``tensor.uniform_(*params)`` / ``normal_`` / ``nn.init.trunc_normal_`` with
-    ``generator``, drawn by nninit where it reproduces PyTorch at PyTorch's speed (see
-    ``_NATIVE_TORCH_DRAWS``), else by ``fallback()``."""
+    ``generator``: PyTorch's own call (``fallback()``), or nninit's port of it for the kinds in
+    ``_NATIVE_TORCH_DRAWS``."""
     _check_tensor(tensor, f"{kind}_")
+    if kind not in _NATIVE_TORCH_DRAWS:
+        return fallback()
     g = _generator_of(tensor, generator)
     if g is None or (kind == "trunc_normal" and not tensor.is_contiguous()):
-        return fallback()
-    if kind not in _NATIVE_TORCH_DRAWS:
-        # nninit's checks and messages (ValueError), then PyTorch's draw
-        names = {"uniform": ("a", "b"), "normal": ("mean", "std"),
-                 "trunc_normal": ("mean", "std", "a", "b")}[kind]
-        spec = f"{kind}:" + ",".join(f"{k}={_num(float(v))}" for k, v in zip(names, params))
-        try:
-            _native.check_init(spec, [int(tensor.numel())], "torch")
-        except ValueError as e:
-            raise ValueError(f"{kind}_: {e}") from None
         return fallback()
     if not tensor.is_contiguous() and tensor.numel() > 1 and torch._debug_has_internal_overlap(tensor) != 0:
         return fallback()  # PyTorch raises its own error for overlapping outputs
     params = [float(p) for p in params]
     dtype = _DTYPES[tensor.dtype]
-    old = _get_state(g)
-    with torch.no_grad():
+    with _STATE_LOCK, torch.no_grad():
+        old = _get_state(g)
         if tensor.is_contiguous():
             new = _native.torch_sample(
                 tensor.data_ptr(), tensor.numel(), dtype, kind, params, old, flavor=_flavor()
@@ -317,7 +334,7 @@ def _torch_draw(tensor: Tensor, kind: str, params: tuple, generator, fallback: C
                 elementwise=True,
             )
             view.copy_(buf)
-    _set_state(g, old, new)
+        _set_state(g, old, new)
     return tensor
 
 
@@ -908,8 +925,8 @@ def _init_torch_stream(tensor: Tensor, spec: str, layout: str, generator, fn: st
     flavor = _flavor() or "avx2"
     shape = [int(n) for n in tensor.shape]
     dtype = _DTYPES[tensor.dtype]
-    old = _get_state(g)
-    with torch.no_grad():
+    with _STATE_LOCK, torch.no_grad():
+        old = _get_state(g)
         if tensor.device.type == "cpu" and tensor.is_contiguous():
             new = _native.torch_fill_init(
                 tensor.data_ptr(), dtype, spec, shape, old, layout=layout, flavor=flavor
@@ -921,7 +938,7 @@ def _init_torch_stream(tensor: Tensor, spec: str, layout: str, generator, fn: st
                 buf.data_ptr(), dtype, spec, shape, old, layout=layout, flavor=flavor
             )
             tensor.copy_(buf)
-    _set_state(g, old, new)
+        _set_state(g, old, new)
     return tensor
 
 
@@ -1011,6 +1028,14 @@ def variance_scaling_(
         >>> w = torch.empty(256, 128)
         >>> nninit.torch.variance_scaling_(w, 2.0, "fan_in", "truncated_normal", seed=0, name="w")
     """
+    modes = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+    dists = ("truncated_normal", "trunc_normal", "normal", "untruncated_normal", "uniform")
+    if not isinstance(mode, str) or mode.lower() not in modes:
+        raise ValueError(f"variance_scaling_: mode must be one of {', '.join(modes)}, got {mode!r}")
+    if not isinstance(distribution, str) or distribution.lower() not in dists:
+        raise ValueError(
+            f"variance_scaling_: distribution must be one of {', '.join(dists)}, got {distribution!r}"
+        )
     spec = f"variance_scaling:scale={_num(scale)},mode={mode},distribution={distribution}"
     return init_(
         tensor, spec, layout=layout, generator=generator, seed=seed, name=name, threads=threads
@@ -1039,19 +1064,21 @@ def _rules(init) -> list[tuple[str, str]] | str:
     return out
 
 
-def _scheme_for(fqn: str, p: Tensor, rules) -> str:
+def _scheme_for(fqn: str, p: Tensor, rules, owner: torch.nn.Module | None = None) -> str:
     if isinstance(rules, str):
         if p.dim() >= 2:
             return rules
         leaf = fqn.rsplit(".", 1)[-1]
         if leaf == "bias" or leaf.endswith("_bias"):
             return "zeros"
-        if leaf == "weight" or leaf.endswith("_weight"):
-            return "ones"  # LayerNorm, RMSNorm, BatchNorm, GroupNorm scales
+        kind = type(owner).__name__ if owner is not None else "?"
+        if (leaf == "weight" or leaf.endswith("_weight")) and "Norm" in kind:
+            return "ones"  # LayerNorm, RMSNorm, BatchNorm, GroupNorm, InstanceNorm scales
         raise ValueError(
-            f"init_module: no default for parameter '{fqn}' of shape {tuple(p.shape)} "
-            "(the scheme string covers weights of 2+ dims, 1-d biases (zeros) and 1-d "
-            "weights (ones)); pass a list of (glob, scheme) rules"
+            f"init_module: no default for parameter '{fqn}' of shape {tuple(p.shape)} in a "
+            f"{kind} (the scheme string covers weights of 2+ dims, 1-d biases (zeros) and the "
+            "1-d weights of *Norm modules (ones)); pass a list of (glob, scheme) rules, e.g. "
+            f"[('{fqn}', 'constant:0.25'), ('*', '<scheme>')] for a PReLU slope"
         )
     for pattern, spec in rules:
         if fnmatch.fnmatchcase(fqn, pattern):
@@ -1082,15 +1109,20 @@ def init_module(
     Args:
         module: the model, with real memory (e.g. after ``to_empty(device=...)`` for a model
             built on the meta device)
-        init: a scheme string for weights of 2+ dims, with 1-d ``*bias`` zeros and 1-d
-            ``*weight`` (norm scales) ones; or an ordered list of ``(glob, scheme)`` rules
-            matched against each name with ``fnmatch`` (first match wins; a parameter no rule
-            matches is a ``ValueError`` naming it)
+        init: a scheme string for weights of 2+ dims, with 1-d ``*bias`` zeros and the 1-d
+            ``*weight`` of ``*Norm`` modules (LayerNorm, RMSNorm, BatchNorm, ...) ones (any
+            other 1-d weight, e.g. a PReLU slope, is a ``ValueError`` asking for a rule); or
+            an ordered list of ``(glob, scheme)`` rules matched against each name with
+            ``fnmatch`` (first match wins; a parameter no rule matches is a ``ValueError``
+            naming it)
         seed: an int in ``[0, 2**64)``
         layout: where fans come from (see :func:`init_`)
         threads: threads per fill (default: all CPUs; values never depend on it)
 
-    Every rule is checked against every parameter before anything is written.
+    Every rule is checked against every parameter before anything is written. The
+    ``padding_idx`` row of an ``nn.Embedding`` is set to zero afterwards, as PyTorch's
+    ``reset_parameters`` does. Names are keyed without the ``_orig_mod.`` that
+    ``torch.compile`` adds, so a compiled model gets the plain model's values.
 
     Examples:
         >>> with torch.device("meta"):
@@ -1104,11 +1136,18 @@ def init_module(
     """
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"init_module expects a torch.nn.Module, got {type(module).__name__}")
-    _check_key(seed, "", None, "init_module")
+    if seed is None:
+        raise ValueError(
+            "init_module needs seed= (an int in [0, 2**64)): every parameter is filled from "
+            "nninit's counter-based stream keyed by (seed, its name)"
+        )
+    _check_key(seed, None, None, "init_module")
     rules = _rules(init)
     plan = []
     for fqn, p in module.named_parameters():
-        spec = _scheme_for(fqn, p, rules)
+        owner = module.get_submodule(fqn.rsplit(".", 1)[0]) if "." in fqn else module
+        fqn = _key_name(fqn)
+        spec = _scheme_for(fqn, p, rules, owner)
         _check_tensor(p, f"init_module ('{fqn}')")
         local = p._local_tensor if _is_dtensor(p) else p
         _check_memory(local, f"init_module ('{fqn}')")
@@ -1116,8 +1155,34 @@ def init_module(
             _native.check_init(spec, [int(n) for n in p.shape], layout)
         except ValueError as e:
             raise ValueError(f"init_module: parameter '{fqn}' ({spec}): {e}") from None
-        plan.append((fqn, p, spec))
+        plan.append((fqn, p, spec, owner))
     with torch.no_grad():
-        for fqn, p, spec in plan:
+        for fqn, p, spec, owner in plan:
             _philox(p, spec, seed, fqn, threads, f"init_module ('{fqn}')", layout=layout)
+            pad = getattr(owner, "padding_idx", None)
+            if isinstance(owner, torch.nn.Embedding) and pad is not None and fqn.endswith("weight"):
+                _zero_row(p, pad)
     return module
+
+
+def _key_name(fqn: str) -> str:
+    """The name a parameter is keyed by: its FQN without the ``_orig_mod.`` that
+    ``torch.compile`` puts in front, so a compiled model gets the values of the plain one."""
+    return ".".join(part for part in fqn.split(".") if part != "_orig_mod")
+
+
+def _zero_row(p: Tensor, row: int) -> None:
+    """Sets row ``row`` of a 2-d parameter (plain or DTensor, each rank its own part) to zero,
+    as PyTorch's ``nn.Embedding.reset_parameters`` does for ``padding_idx``."""
+    row = row % int(p.shape[0])
+    if not _is_dtensor(p):
+        p[row].zero_()
+        return
+    mesh = p.device_mesh
+    coord = mesh.get_coordinate()
+    if coord is None:
+        return
+    index = local_indices([int(n) for n in p.shape], tuple(mesh.shape), coord, p.placements)
+    rows = list(index[0])
+    if row in rows:
+        p._local_tensor[rows.index(row)].zero_()

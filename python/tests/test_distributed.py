@@ -248,3 +248,26 @@ def test_init_module_errors():
     nt.init_module(m, "normal:0.02", seed=0)
     assert torch.equal(m.norm.weight, torch.ones(36))
     assert torch.equal(m.layers[0].w2.bias, torch.zeros(36))
+
+
+def test_init_module_defaults_and_names():
+    """1-d weights get ones only in *Norm modules (a PReLU slope needs a rule); an
+    Embedding's padding row is zero; a torch.compile wrapper's `_orig_mod.` is not part of
+    the key."""
+    with pytest.raises(ValueError, match="PReLU"):
+        nt.init_module(nn.Sequential(nn.Linear(4, 4), nn.PReLU(4)), "normal:0.02", seed=0)
+    emb = nn.Embedding(10, 4, padding_idx=3)
+    nt.init_module(emb, "normal:1", seed=0)
+    assert emb.weight[3].abs().sum() == 0 and emb.weight[4].abs().sum() > 0
+
+    class Wrapper(nn.Module):  # what torch.compile's OptimizedModule looks like to named_parameters
+        def __init__(self, m):
+            super().__init__()
+            self._orig_mod = m
+
+    a, b = nn.Linear(5, 3), nn.Linear(5, 3)
+    nt.init_module(a, "normal:0.02", seed=1)
+    nt.init_module(Wrapper(b), "normal:0.02", seed=1)
+    assert torch.equal(a.weight, b.weight)
+    with pytest.raises(ValueError, match="needs seed="):
+        nt.init_module(a, "zeros", seed=None)

@@ -200,7 +200,7 @@ def test_errors():
     with pytest.raises(ValueError, match="Unsupported nonlinearity"):
         nt.kaiming_uniform_(torch.empty(3, 3), nonlinearity="swish")
     with pytest.raises(ValueError, match="std must be"):
-        nt.normal_(torch.empty(3), 0.0, -1.0)
+        nt.normal_(torch.empty(3), 0.0, -1.0, seed=0, name="w")
     with pytest.raises(ValueError, match="needs name="):
         nt.normal_(torch.empty(3), seed=1)
     with pytest.raises(ValueError, match="needs seed="):
@@ -220,7 +220,7 @@ def test_errors():
     with pytest.raises(ValueError, match="rank 2"):
         nt.eye_(torch.empty(3, 3, 3), seed=1, name="w")
     with pytest.raises(ValueError, match="trunc_normal"):
-        nt.trunc_normal_(torch.empty(3), 0.0, 1.0, 2.0, 1.0)
+        nt.trunc_normal_(torch.empty(3), 0.0, 1.0, 2.0, 1.0, seed=0, name="w")
     with pytest.raises(ValueError, match="f32"):
         nt.uniform_(torch.empty(3), -1e39, 1e39, seed=1, name="w")
 
@@ -323,3 +323,69 @@ def test_variance_scaling_laws():
     t = nt.variance_scaling_(torch.empty(64, 64), 1.0, "fan_avg", "truncated_normal", seed=4, name="t")
     sigma = math.sqrt(1.0 / 64) / 0.87962566103423978
     assert t.abs().max().item() <= 2 * sigma * (1 + 1e-6)
+
+
+def test_without_seed_errors_are_pytorchs(native_draws):
+    """Without seed the functions are torch.nn.init's, errors included (PyTorch's
+    RuntimeError); nninit's own port, when it draws, raises ValueError."""
+    expected = RuntimeError if native_draws == "default" else ValueError
+    with pytest.raises(expected, match="std"):
+        nt.normal_(torch.empty(3), 0.0, -1.0)
+    # and what PyTorch accepts, nninit accepts with PyTorch's values
+    if native_draws == "default":
+        assert_same(lambda t, g: torch.nn.init.trunc_normal_(t, 0.0, 1.0, -float("inf"), 1.0, g),
+                    lambda t, g: nt.trunc_normal_(t, 0.0, 1.0, -float("inf"), 1.0, g),
+                    lambda: torch.empty(5))
+
+
+def test_threads_get_distinct_draws():
+    """Four threads initialising at once get four different tensors and the generator
+    advances as for four calls in a row (as torch.nn.init: PyTorch holds the generator's lock;
+    nninit's own port takes its state lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for fn in (nt.kaiming_uniform_, nt.normal_, nt.trunc_normal_):
+        torch.manual_seed(0)
+        ws = [torch.empty(256, 256) for _ in range(4)]
+        with ThreadPoolExecutor(4) as ex:
+            list(ex.map(fn, ws))
+        after = torch.default_generator.get_state()
+        for i in range(4):
+            for j in range(i + 1, 4):
+                assert not torch.equal(ws[i], ws[j]), f"{fn.__name__}: threads {i} and {j} drew the same"
+        if fn is nt.trunc_normal_:
+            continue  # PyTorch's rejection sampling: how many draws depends on the interleaving
+        torch.manual_seed(0)
+        for w in ws:
+            fn(torch.empty(256, 256))
+        assert torch.equal(after, torch.default_generator.get_state()), fn.__name__
+
+
+def test_inference_tensor_refused_with_seed():
+    with torch.inference_mode():
+        t = torch.zeros(3, 3)
+    with pytest.raises(ValueError, match="inference_mode"):
+        nt.uniform_(t, seed=0, name="w")
+    with torch.inference_mode():
+        nt.uniform_(t, seed=0, name="w")  # inside it, allowed (as PyTorch)
+    assert t.abs().sum() > 0
+
+
+def test_argument_types():
+    t = torch.empty(4, 4)
+    with pytest.raises(TypeError, match="number"):
+        nt.uniform_(t, "0", "1", seed=0, name="w")
+    with pytest.raises(ValueError, match="mode must be one of"):
+        nt.variance_scaling_(t, 1.0, "fan_in,scale=100", seed=0, name="w")
+    with pytest.raises(ValueError, match="threads"):
+        nt.uniform_(t, seed=0, name="w", threads=2**64)
+    with pytest.raises(ValueError, match="UTF-8"):
+        nt.uniform_(t, seed=0, name="\ud800")
+    np = pytest.importorskip("numpy")
+    a = nt.uniform_(torch.empty(4), seed=np.int64(3), name="w").clone()
+    assert torch.equal(a, nt.uniform_(torch.empty(4), seed=3, name="w"))
+
+
+def test_float16_uniform_bounds_beyond_the_type_refused():
+    with pytest.raises(ValueError, match="65504"):
+        nt.uniform_(torch.empty(10, dtype=torch.float16), 0.0, 1e5, seed=0, name="w")

@@ -230,3 +230,17 @@ def test_cuda_equals_cpu():
         t = torch.empty(64, 48, dtype=torch.bfloat16, device="cuda")
         nt.init_(t, spec, seed=3, name="t")
         assert torch.equal(t.cpu(), ref)
+
+
+def test_overlap_check_is_exact():
+    """Overlapping strided tensors are refused; interleaved but disjoint ones are filled with
+    the values of their global indices."""
+    full = torch.empty(8)
+    with pytest.raises(ValueError, match="overlap"):
+        nt.uniform_(full.as_strided((2, 2, 2), (1, 2, 3)), seed=0, name="w")  # [0,0,1] = [1,1,0]
+    buf = torch.zeros(8)
+    v = buf.as_strided((3, 2), (2, 3))  # offsets 0,3,2,5,4,7: disjoint
+    nt.uniform_(v, seed=0, name="w")
+    ref = nt.uniform_(torch.empty(3, 2), seed=0, name="w")
+    assert torch.equal(v, ref)
+    assert buf[1] == 0 and buf[6] == 0  # nothing written outside the view

@@ -99,6 +99,57 @@ fn parse(init: &str) -> PyResult<Init> {
     init.parse::<Init>().map_err(value_err)
 }
 
+/// Whether two positions of a block with these strides and sizes share memory. Sorted by
+/// stride, a layout is free of overlap when each dim steps over the whole extent of the dims
+/// inside it (the dense and gapped layouts); other layouts (interleaved strides, e.g. shape
+/// (3, 2) with strides (2, 3)) are decided by listing every offset, up to 2^24 positions, and
+/// refused beyond that.
+fn overlaps(strides: &[usize], sizes: &[usize]) -> PyResult<bool> {
+    let mut by_stride: Vec<(usize, usize)> = strides
+        .iter()
+        .zip(sizes)
+        .filter(|(_, &n)| n > 1)
+        .map(|(&s, &n)| (s, n))
+        .collect();
+    by_stride.sort_unstable();
+    if by_stride.first().is_some_and(|&(s, _)| s == 0) {
+        return Ok(true); // an expanded dim
+    }
+    let mut extent = 0usize; // largest offset reachable by the dims so far
+    let mut nested = true;
+    for &(s, n) in &by_stride {
+        if s <= extent {
+            nested = false;
+            break;
+        }
+        extent = s
+            .checked_mul(n - 1)
+            .and_then(|x| x.checked_add(extent))
+            .ok_or_else(|| value_err("strides overflow"))?;
+    }
+    if nested {
+        return Ok(false);
+    }
+    let count: usize = by_stride.iter().map(|&(_, n)| n).product();
+    if count > 1 << 24 {
+        return Err(value_err(format!(
+            "cannot tell whether strides {strides:?} for local shape {sizes:?} overlap in \
+             memory (interleaved strides on {count} elements); fill a contiguous tensor and \
+             copy it in"
+        )));
+    }
+    let mut offsets = vec![0usize];
+    for &(s, n) in &by_stride {
+        let mut next = Vec::with_capacity(offsets.len() * n);
+        for k in 0..n {
+            next.extend(offsets.iter().map(|&o| o + k * s)); // <= the span: no overflow
+        }
+        offsets = next;
+    }
+    offsets.sort_unstable();
+    Ok(offsets.windows(2).any(|w| w[0] == w[1]))
+}
+
 /// Where a local block sits in the global tensor: for each dim the global indices of the
 /// local positions (in local order), and the output strides (elements) of the local buffer.
 struct Block {
@@ -154,27 +205,11 @@ impl Block {
                 strides.len()
             )));
         }
-        // No two local positions may share memory: sorted by stride, each dim must step over
-        // the whole extent of the ones inside it (the usual dense-or-gapped strided layouts).
-        let mut by_stride: Vec<(usize, usize)> = strides
-            .iter()
-            .zip(&local)
-            .filter(|(_, &n)| n > 1)
-            .map(|(&s, &n)| (s, n))
-            .collect();
-        by_stride.sort_unstable();
-        let mut extent = 1usize;
-        for &(s, n) in &by_stride {
-            if s < extent {
-                return Err(value_err(format!(
-                    "strides {strides:?} for local shape {local:?} overlap in memory \
-                     (an expanded or otherwise self-overlapping tensor cannot be filled)"
-                )));
-            }
-            extent = s
-                .checked_mul(n - 1)
-                .and_then(|x| x.checked_add(1))
-                .ok_or_else(|| value_err("strides overflow"))?;
+        if overlaps(&strides, &local)? {
+            return Err(value_err(format!(
+                "strides {strides:?} for local shape {local:?} overlap in memory \
+                 (an expanded or otherwise self-overlapping tensor cannot be filled)"
+            )));
         }
         let mut gstrides = vec![1usize; rank];
         for d in (0..rank.saturating_sub(1)).rev() {

@@ -757,6 +757,22 @@ pub(super) fn check_opmath_range<T: Element>(resolved: &Resolved) -> Result<()> 
                 expected: "a, b and b - a finite in f32 (max 3.4e38) for f32/bf16/f16 tensors",
             });
         }
+        // PyTorch refuses bounds outside the tensor type's range ("to is out of bounds for
+        // c10::Half"); beyond it, draws would round to ±inf (and wrap to `a`)
+        let top = match T::DTYPE {
+            DType::F16 => f64::from(half::f16::MAX),
+            DType::BF16 => f64::from(half::bf16::MAX),
+            DType::F32 | DType::F64 => f64::INFINITY, // f32: checked above
+        };
+        for (name, v) in [("a", low), ("b", high)] {
+            if v.abs() > top {
+                return Err(InitError::InvalidParam {
+                    name,
+                    value: v,
+                    expected: "within the tensor type's finite range (f16: ±65504)",
+                });
+            }
+        }
     }
     Ok(())
 }
