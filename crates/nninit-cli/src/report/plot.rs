@@ -162,7 +162,10 @@ pub fn probe_svg(r: &ProbeReport) -> Result<String> {
             r.activation,
             r.batch
         ),
-        x_label: "layer output (hidden activations, then the output)".into(),
+        x_label: format!(
+            "hidden layer ({} output), then the network's output",
+            first.layers.get(1).map_or("activation", |l| l.kind.as_str())
+        ),
         x_range: (0.5, idx.len() as f64 + 0.5),
         x_ticks,
         panels,
@@ -179,7 +182,7 @@ pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
     crate::io::write_atomic(path, probe_svg(r)?.as_bytes())
 }
 
-/// `Linear 3` → `L3`, `ReLU 2` → `ReLU2`.
+/// `ReLU 2` → `2` (the hidden layer's number; the axis title names the kind).
 fn short_label(label: &str) -> String {
-    label.replace("Linear ", "L").replace(' ', "")
+    label.rsplit(' ').next().unwrap_or(label).to_string()
 }

@@ -247,6 +247,9 @@ pub fn advice_text(init: &str, advice: &[Advice]) -> String {
             _ => String::new(),
         };
         out.push_str(&format!("  {init}: {} {span}{what}: {}\n", a.symptom, a.cause));
+    }
+    // the fix (or remedy) is the same for every finding of one init: print it once
+    if let Some(a) = advice.last() {
         match (&a.fix, &a.remedy) {
             (Some(f), _) => {
                 let mut pred = vec![];
