@@ -459,6 +459,10 @@ fn correlation_fixed_point(act: Activation, sigma_w2: f64, sigma_b2: f64, q: f64
             break;
         }
     }
+    // the iteration stops within ~1e-13 of the fixed point; c* = 0 (odd φ, σ_b = 0) is exact
+    if c.abs() < 1e-9 {
+        c = 0.0;
+    }
     (c, slope(c))
 }
 
