@@ -139,18 +139,21 @@ fn zeros_always_flagged() {
 /// probing the suggested init gives no signal or gradient advice.
 #[test]
 fn gelu_fix_is_checked_by_the_tool() {
-    let v = json_of(&[
-        "probe",
-        "--json",
-        "--batch",
-        "200",
-        "--depth",
-        "8",
-        "--activation",
-        "gelu",
-        "--init",
-        "normal:0.02,kaiming_normal",
-    ]);
+    let gelu8 = |init: &str| {
+        json_of(&[
+            "probe",
+            "--json",
+            "--batch",
+            "200",
+            "--depth",
+            "8",
+            "--activation",
+            "gelu",
+            "--init",
+            init,
+        ])
+    };
+    let v = gelu8("normal:0.02,kaiming_normal");
     let mut checked = 0;
     for init in v["inits"].as_array().unwrap() {
         for a in init["advice"].as_array().unwrap() {
@@ -163,18 +166,7 @@ fn gelu_fix_is_checked_by_the_tool() {
             let gf = fix["grad_factor"].as_f64().unwrap();
             assert!(sf > 0.25 && sf < 4.0, "{fix:?}");
             assert!(gf > 0.1 && gf < 10.0, "{fix:?}");
-            let w = json_of(&[
-                "probe",
-                "--json",
-                "--batch",
-                "200",
-                "--depth",
-                "8",
-                "--activation",
-                "gelu",
-                "--init",
-                fix["init"].as_str().unwrap(),
-            ]);
+            let w = gelu8(fix["init"].as_str().unwrap());
             let s = symptoms(&w["inits"][0]);
             assert!(
                 !s.iter().any(|s| s == "vanishing" || s == "exploding" || s == "collapse"),

@@ -36,8 +36,8 @@
 //! `1/√E[φ(z)²]`; the gain whose fixed point is the data's own scale (`E[φ(√q z)²] = E[x²]`,
 //! `σ_w² = q/E[x²]`); the critical point at `σ_b = 0` — are each run through the mean-field
 //! prediction of the whole network on the same inputs, and the same rules are applied to the
-//! prediction. The first candidate that passes every rule is suggested, with its predicted
-//! factors; when none does, the advice says what would (a different activation, normalisation,
+//! prediction. Of the candidates that pass every rule, the one whose predicted factors are
+//! closest to 1 is suggested, with those factors; when none does, the advice says what would (a different activation, normalisation,
 //! residual connections, a bias variance) instead of printing an init that fails.
 
 use crate::activation::Activation;
@@ -426,8 +426,9 @@ fn detect(act: Activation, v: &[View], input_cosine: Option<f64>, basis: Basis) 
                 basis,
                 cause: format!(
                     "different inputs become indistinguishable at {}: {cos_txt}, {sig_txt}; \
-                     what is left is the spread of the biases across units, the same for \
-                     every input (ordered phase: the correlation map drives c to 1)",
+                     what is left is the part of each unit's output that is the same for \
+                     every input (biases, a shared mean) (ordered phase: the correlation map \
+                     drives c to 1)",
                     l.label
                 ),
             });
@@ -657,10 +658,12 @@ fn mean_field_mlp(widths: &[usize], act: Activation, init: &Init) -> Result<Mean
     MeanFieldNet::new(layers)
 }
 
-/// The first candidate whose mean-field prediction passes every rule.
+/// Of the candidates whose mean-field prediction passes every rule, the one whose predicted
+/// std and gradient factors are closest to 1 (smallest `max(|ln F_std|, |ln F_grad|)`).
 fn checked_fix(act: Activation, widths: &[usize], input: &InputMoments) -> Option<Fix> {
     let shapes = layer_shapes(widths);
     let input_cos = input_cosine(input);
+    let mut passing = vec![];
     for (init, gain, rationale) in candidates(act, input) {
         let Ok(net) = mean_field_mlp(widths, act, &init) else {
             continue;
@@ -672,6 +675,21 @@ fn checked_fix(act: Activation, widths: &[usize], input: &InputMoments) -> Optio
         if !detect(act, &views, input_cos, Basis::Predicted).is_empty() {
             continue;
         }
+        passing.push((init, gain, rationale, views));
+    }
+    // of the candidates that pass, the one whose predicted factors are closest to 1
+    let badness = |views: &[View]| -> f64 {
+        let h = hidden(views);
+        let s = if h.len() >= 2 {
+            (views[h[h.len() - 1]].std / views[h[0]].std).ln().abs()
+        } else {
+            0.0
+        };
+        let g: f64 = views.iter().filter_map(|v| v.chi1).map(|c| 0.5 * c.ln()).sum();
+        s.max(g.abs())
+    };
+    passing.sort_by(|a, b| badness(&a.3).total_cmp(&badness(&b.3)));
+    if let Some((init, gain, rationale, views)) = passing.into_iter().next() {
         let h = hidden(&views);
         let std_factor = (h.len() >= 2).then(|| views[h[h.len() - 1]].std / views[h[0]].std);
         let chis: Vec<f64> = views.iter().filter_map(|v| v.chi1).collect();
