@@ -310,3 +310,29 @@ fn table_rows_are_corrected() {
     assert!(!row.contains("keeps forward variance") && row.contains("x0.408"), "{row}");
     assert!(!s.contains("timm/ViT") && !s.contains("JAX/Keras default"), "{s}");
 }
+
+/// tanh with PyTorch's gain 5/3 is chaotic (chi1 = 1.21 per layer): at depth 30 the gradient
+/// grows beyond 10x going back — flagged as chaos, with a fix whose prediction passes.
+#[test]
+fn deep_tanh_five_thirds_is_flagged_as_chaos() {
+    let v = json_of(&[
+        "probe",
+        "--json",
+        "--batch",
+        "200",
+        "--depth",
+        "30",
+        "--activation",
+        "tanh",
+        "--init",
+        "kaiming_normal:nonlinearity=tanh",
+    ]);
+    let adv = v["inits"][0]["advice"].as_array().unwrap();
+    let c = adv
+        .iter()
+        .find(|a| a["symptom"] == "chaos")
+        .unwrap_or_else(|| panic!("{adv:?}"));
+    assert!(c["factor_total"].as_f64().unwrap() > 10.0);
+    let g = c["fix"]["grad_factor"].as_f64().unwrap();
+    assert!(g > 0.1 && g < 10.0, "{c:?}");
+}
