@@ -6,6 +6,16 @@ mod common;
 use common::{json_of, nninit};
 use serde_json::Value;
 
+/// `probe --json --batch 200 --depth D --activation A --init I [extra]`.
+fn probe(depth: &str, act: &str, init: &str, extra: &[&str]) -> Value {
+    let mut a = vec![
+        "probe", "--json", "--batch", "200", "--depth", depth, "--activation", act, "--init",
+        init,
+    ];
+    a.extend_from_slice(extra);
+    json_of(&a)
+}
+
 fn symptoms(init: &Value) -> Vec<String> {
     init["advice"]
         .as_array()
@@ -19,16 +29,7 @@ fn symptoms(init: &Value) -> Vec<String> {
 /// image has the same representation — flagged as collapse, with He as the checked fix.
 #[test]
 fn deep_pytorch_default_is_flagged_as_collapse() {
-    let v = json_of(&[
-        "probe",
-        "--json",
-        "--batch",
-        "200",
-        "--depth",
-        "20",
-        "--init",
-        "pytorch-default",
-    ]);
+    let v = probe("20", "relu", "pytorch-default", &[]);
     let init = &v["inits"][0];
     let layers = init["layers"].as_array().unwrap();
     let last = &layers[layers.len() - 2];
@@ -49,18 +50,7 @@ fn deep_pytorch_default_is_flagged_as_collapse() {
 /// as a fix (the mean-field check fails for every candidate); the remedy names alternatives.
 #[test]
 fn sigmoid_depth_8_vanishing_gradients_without_a_false_fix() {
-    let v = json_of(&[
-        "probe",
-        "--json",
-        "--batch",
-        "200",
-        "--depth",
-        "8",
-        "--activation",
-        "sigmoid",
-        "--init",
-        "pytorch-default,xavier_uniform,kaiming_normal",
-    ]);
+    let v = probe("8", "sigmoid", "pytorch-default,xavier_uniform,kaiming_normal", &[]);
     for init in v["inits"].as_array().unwrap() {
         let adv = init["advice"].as_array().unwrap();
         let g = adv
@@ -71,19 +61,7 @@ fn sigmoid_depth_8_vanishing_gradients_without_a_false_fix() {
         assert!(g["fix"].is_null(), "{g:?}");
         assert!(g["remedy"].as_str().unwrap().contains("tanh or relu"));
     }
-    let v = json_of(&[
-        "probe",
-        "--json",
-        "--grad",
-        "--batch",
-        "200",
-        "--depth",
-        "8",
-        "--activation",
-        "sigmoid",
-        "--init",
-        "xavier_uniform",
-    ]);
+    let v = probe("8", "sigmoid", "xavier_uniform", &["--grad"]);
     let adv = v["inits"][0]["advice"].as_array().unwrap();
     let g = adv
         .iter()
@@ -140,18 +118,7 @@ fn zeros_always_flagged() {
 #[test]
 fn gelu_fix_is_checked_by_the_tool() {
     let gelu8 = |init: &str| {
-        json_of(&[
-            "probe",
-            "--json",
-            "--batch",
-            "200",
-            "--depth",
-            "8",
-            "--activation",
-            "gelu",
-            "--init",
-            init,
-        ])
+        probe("8", "gelu", init, &[])
     };
     let v = gelu8("normal:0.02,kaiming_normal");
     let mut checked = 0;
@@ -315,18 +282,7 @@ fn table_rows_are_corrected() {
 /// grows beyond 10x going back — flagged as chaos, with a fix whose prediction passes.
 #[test]
 fn deep_tanh_five_thirds_is_flagged_as_chaos() {
-    let v = json_of(&[
-        "probe",
-        "--json",
-        "--batch",
-        "200",
-        "--depth",
-        "30",
-        "--activation",
-        "tanh",
-        "--init",
-        "kaiming_normal:nonlinearity=tanh",
-    ]);
+    let v = probe("30", "tanh", "kaiming_normal:nonlinearity=tanh", &[]);
     let adv = v["inits"][0]["advice"].as_array().unwrap();
     let c = adv
         .iter()
