@@ -111,26 +111,20 @@ fn piecewise<F: Float>(x: F, neg: impl Fn(F) -> F) -> F {
     }
 }
 
-/// `1` for `x > 0`, `neg(x)` for `x <= 0` (the left derivative at the kink), NaN for NaN.
-#[inline(always)]
-fn piecewise_derivative<F: Float>(x: F, neg: impl Fn(F) -> F) -> F {
-    if x > F::ZERO {
-        F::ONE
-    } else if x.is_nan() {
-        x
-    } else {
-        neg(x)
-    }
-}
-
 #[inline(always)]
 fn relu<F: Float>(x: F) -> F {
     piecewise(x, |_| F::ZERO)
 }
 
+/// `0` for `x <= 0`, else `1` — NaN gives 1 (the gradient passes), as PyTorch's
+/// `threshold_backward(grad, result, 0)` = `result <= 0 ? 0 : grad` does.
 #[inline(always)]
 fn relu_d<F: Float>(x: F) -> F {
-    piecewise_derivative(x, |_| F::ZERO)
+    if x <= F::ZERO {
+        F::ZERO
+    } else {
+        F::ONE
+    }
 }
 
 #[inline(always)]
@@ -138,9 +132,15 @@ fn leaky_relu<F: Float>(x: F, slope: F) -> F {
     piecewise(x, |x| slope * x)
 }
 
+/// `1` for `x > 0`, else `slope` — NaN gives `slope`, as PyTorch's
+/// `leaky_relu_backward` = `self > 0 ? grad : grad·negval` does.
 #[inline(always)]
 fn leaky_relu_d<F: Float>(x: F, slope: F) -> F {
-    piecewise_derivative(x, |_| slope)
+    if x > F::ZERO {
+        F::ONE
+    } else {
+        slope
+    }
 }
 
 /// `tanh'` from the output `y = tanh(x)`: `1 − y²`.
@@ -227,9 +227,15 @@ fn elu<F: Float>(x: F, alpha: F) -> F {
     piecewise(x, |x| alpha * x.exp_m1())
 }
 
+/// `alpha·eˣ` for `x <= 0`, else `1` — NaN gives 1, as PyTorch's `elu_backward`
+/// (`self <= 0 ? grad·negcoef·e^self : grad·poscoef`) does.
 #[inline(always)]
 fn elu_d<F: Float>(x: F, alpha: F) -> F {
-    piecewise_derivative(x, |x| alpha * x.exp())
+    if x <= F::ZERO {
+        alpha * x.exp()
+    } else {
+        F::ONE
+    }
 }
 
 #[inline(always)]
@@ -614,8 +620,17 @@ mod tests {
                 assert!(y.is_finite() && d.is_finite(), "{act} at {x}: {y}, {d}");
             }
             assert!(act.apply(f64::NAN).is_nan(), "{act}");
-            if act != Activation::Identity {
-                assert!(act.derivative(f64::NAN).is_nan(), "{act}");
+            // the kinked ones take PyTorch's branch for NaN (a comparison with NaN is false):
+            // relu passes the gradient (result <= 0 ? 0 : grad), leaky_relu scales it by the
+            // slope (self > 0 ? grad : grad·slope), elu/selu by their positive coefficient
+            let d = act.derivative(f64::NAN);
+            match act {
+                Activation::Identity | Activation::Relu | Activation::Elu(_) => {
+                    assert_eq!(d, 1.0, "{act}")
+                }
+                Activation::Selu => assert_eq!(d, SELU_SCALE, "{act}"),
+                Activation::LeakyRelu(s) => assert_eq!(d, s, "{act}"),
+                _ => assert!(d.is_nan(), "{act}"),
             }
         }
         assert_eq!(Activation::Softplus.apply(1e3), 1e3);

@@ -1,14 +1,38 @@
 //! Per-layer statistics of a forward pass ([`LayerStats`], what `probe` prints) and of a
 //! backward pass ([`GradStats`], `probe --grad`), both measured on [`DenseNet`].
+//!
+//! Beside the pooled std (over batch × units) a layer output `Y` (`B × n`) gets the split
+//! that tells a signal from a constant offset (docs/theory.md §7):
+//!
+//! ```text
+//! unit j:      m_j = mean_b Y_bj,   s_j = std_b Y_bj        (over the batch)
+//! signal       = mean_j s_j                                   input-dependent part
+//! bias_spread  = std_j m_j                                    same for every input
+//! pooled std²  = mean_j s_j² + bias_spread²
+//! mean_cosine  = mean over the pairs (2k, 2k+1), k < min(B/2, COSINE_PAIRS), of
+//!                <Y_2k, Y_2k+1> / (|Y_2k| |Y_2k+1|)           → 1: inputs indistinguishable
+//! ```
 
 use crate::dense::DenseNet;
 use crate::error::{DiagError, Result};
 use crate::linalg::std_of;
 use crate::model::{Layer, Sequential};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Statistics of one layer's output over a batch (all units and all examples together).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// How many disjoint pairs of examples `(2k, 2k+1)` [`LayerStats::mean_cosine`] averages over
+/// (fewer when the batch is smaller than `2·COSINE_PAIRS`).
+pub const COSINE_PAIRS: usize = 128;
+
+/// The pairs of examples the cosine similarity is measured on: `(2k, 2k+1)` for
+/// `k < min(batch/2, COSINE_PAIRS)` (disjoint, so each pair is an independent sample).
+pub fn cosine_pairs(batch: usize) -> Vec<(usize, usize)> {
+    (0..(batch / 2).min(COSINE_PAIRS)).map(|k| (2 * k, 2 * k + 1)).collect()
+}
+
+/// Statistics of one layer's output over a batch (all units and all examples together). Plain
+/// numbers (serde), so that other front ends (the Python probe) can build them and hand them to
+/// [`crate::advice::advise`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerStats {
     /// 1-based position in the model.
     pub index: usize,
@@ -32,6 +56,26 @@ pub struct LayerStats {
     pub frac_dead_units: f64,
     /// Fraction saturated: |tanh| > 0.97; sigmoid < 0.03 or > 0.97; else 0.
     pub frac_saturated: f64,
+    /// Signal: mean over units of each unit's std across the batch (activation units). The
+    /// part of the output that depends on the input.
+    #[serde(default)]
+    pub signal: f64,
+    /// Bias spread: std over units of each unit's mean over the batch (activation units). The
+    /// part that is the same for every input (a bias, a shared mean).
+    #[serde(default)]
+    pub bias_spread: f64,
+    /// Mean cosine similarity between the outputs of different inputs, over the pairs of
+    /// [`cosine_pairs`] (dimensionless, in `[-1, 1]`; 1: every input gives the same
+    /// direction). `None` when no pair has two non-zero finite outputs.
+    #[serde(default)]
+    pub mean_cosine: Option<f64>,
+    /// Fraction of outputs that are inf or NaN (overflow).
+    #[serde(default)]
+    pub frac_nonfinite: f64,
+    /// Linear only: std of the weight entries (0 for zeros or any constant weight); `None`
+    /// for activations or when unknown.
+    #[serde(default)]
+    pub weight_std: Option<f64>,
 }
 
 /// Computes [`LayerStats`] of `values` (`(batch, width)` row-major), produced by `layer`.
@@ -101,6 +145,8 @@ pub fn layer_stats(
         }
     }
     let dead = alive.iter().filter(|a| !**a).count();
+    let nonfinite = values.iter().filter(|v| !v.is_finite()).count();
+    let (signal, bias_spread) = unit_split(values, width);
     LayerStats {
         index,
         kind: layer.kind(),
@@ -117,12 +163,74 @@ pub fn layer_stats(
             0.0
         },
         frac_saturated: sat as f64 / n,
+        signal,
+        bias_spread,
+        mean_cosine: mean_cosine(values, width),
+        frac_nonfinite: nonfinite as f64 / n,
+        weight_std: None,
     }
+}
+
+/// `(signal, bias_spread)` of `values` (`(batch, width)` row-major): the mean over units of
+/// each unit's std across the rows, and the std over units of each unit's mean (two passes,
+/// f64).
+fn unit_split(values: &[f32], width: usize) -> (f64, f64) {
+    if width == 0 || values.len() < width {
+        return (0.0, 0.0);
+    }
+    let rows = (values.len() / width) as f64;
+    let mut mean = vec![0.0f64; width];
+    for row in values.chunks_exact(width) {
+        for (m, &v) in mean.iter_mut().zip(row) {
+            *m += v as f64;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= rows);
+    let mut var = vec![0.0f64; width];
+    for row in values.chunks_exact(width) {
+        for ((s, &v), &m) in var.iter_mut().zip(row).zip(&mean) {
+            *s += (v as f64 - m) * (v as f64 - m);
+        }
+    }
+    let signal = var.iter().map(|s| (s / rows).sqrt()).sum::<f64>() / width as f64;
+    let mm = mean.iter().sum::<f64>() / width as f64;
+    let spread =
+        (mean.iter().map(|m| (m - mm) * (m - mm)).sum::<f64>() / width as f64).sqrt();
+    (signal, spread)
+}
+
+/// Mean cosine similarity of the rows paired by [`cosine_pairs`]; pairs with a zero or
+/// non-finite norm are skipped (`None` when all are).
+fn mean_cosine(values: &[f32], width: usize) -> Option<f64> {
+    if width == 0 {
+        return None;
+    }
+    let batch = values.len() / width;
+    let (mut sum, mut k) = (0.0f64, 0usize);
+    for (a, b) in cosine_pairs(batch) {
+        let (ra, rb) = (
+            &values[a * width..(a + 1) * width],
+            &values[b * width..(b + 1) * width],
+        );
+        let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+        for (&x, &y) in ra.iter().zip(rb) {
+            let (x, y) = (x as f64, y as f64);
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        let den = (aa * bb).sqrt();
+        if den > 0.0 && den.is_finite() && ab.is_finite() {
+            sum += (ab / den).clamp(-1.0, 1.0);
+            k += 1;
+        }
+    }
+    (k > 0).then(|| sum / k as f64)
 }
 
 /// Backward statistics of one module's output (and, for Linear, of its parameters) from one
 /// forward + backward pass of the mean cross-entropy on a batch.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradStats {
     /// 1-based position in the model (as [`LayerStats::index`]).
     pub index: usize,
@@ -174,7 +282,13 @@ impl Sequential {
             if let Layer::Linear { out_features, .. } = layer {
                 width = *out_features;
             }
-            stats.push(layer_stats(i + 1, label, layer, net.output(i), width));
+            let mut st = layer_stats(i + 1, label, layer, net.output(i), width);
+            if let Layer::Linear { weight, .. } = layer {
+                // exactly 0 for a constant weight (the mean's rounding would leave ~1e-17)
+                let constant = weight.iter().all(|&w| w == weight[0]);
+                st.weight_std = Some(if constant { 0.0 } else { std_of(weight) });
+            }
+            stats.push(st);
         }
         Ok(stats)
     }

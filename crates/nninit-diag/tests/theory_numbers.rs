@@ -255,8 +255,8 @@ fn tanh_critical_line_matches_the_verified_table() {
         );
         // and the fixed point of that pair is q*, with χ₁ = 1
         let fp = fixed_point(Activation::Tanh, c.sigma_w2, b2).unwrap();
-        assert!(fp.converged && (fp.q_star - c.q_star.unwrap()).abs() < 1e-8);
-        assert!((fp.chi1 - 1.0).abs() < 1e-8);
+        assert!(fp.converged && (fp.q_star.unwrap() - c.q_star.unwrap()).abs() < 1e-8);
+        assert!((fp.chi1.unwrap() - 1.0).abs() < 1e-8);
     }
     for (b2, w2, q) in [
         (1.0, 3.443210912265472, 3.0363963946237105),
@@ -282,9 +282,73 @@ fn tanh_five_thirds_fixed_point() {
     // docs/theory.md §2.1/§2.7: q* = 1.178480, χ₁ = 1.2098, tanh-output std 0.6513
     let fp = fixed_point(Activation::Tanh, 25.0 / 9.0, 0.0).unwrap();
     assert!(fp.converged);
-    assert!((fp.q_star - 1.178480).abs() < 2e-6, "{}", fp.q_star);
-    assert!((fp.chi1 - 1.2098).abs() < 1e-4, "{}", fp.chi1);
-    assert!((fp.act_std - 0.6513).abs() < 1e-4, "{}", fp.act_std);
+    let (q, chi1, sd) = (
+        fp.q_star.unwrap(),
+        fp.chi1.unwrap(),
+        fp.act_std.unwrap(),
+    );
+    assert!((q - 1.178480).abs() < 2e-6, "{q}");
+    assert!((chi1 - 1.2098).abs() < 1e-4, "{chi1}");
+    assert!((sd - 0.6513).abs() < 1e-4, "{sd}");
+    // chaotic (χ₁ > 1), σ_b = 0 and tanh odd: the correlation map's stable fixed point is 0
+    assert!(fp.c_star.unwrap().abs() < 1e-9, "{:?}", fp.c_star);
+    assert!(fp.chi_c.unwrap() < 1.0, "{:?}", fp.chi_c);
+}
+
+/// Issue #15: closed forms for the homogeneous activations, q* = 0 stated as 0, divergence
+/// and the iteration cap told apart from convergence.
+#[test]
+fn fixed_point_statuses_are_exact() {
+    use nninit_diag::theory::FixedPointStatus as S;
+    // relu σ_w = 1.5: χ₁ = σ_w²/2 = 1.125 at any q; V(q) = 1.125 q diverges
+    let fp = fixed_point(Activation::Relu, 2.25, 0.0).unwrap();
+    assert_eq!(fp.status, S::Diverges);
+    assert!((fp.chi1.unwrap() - 1.125).abs() < 1e-12, "{:?}", fp.chi1);
+    assert!(fp.q_star.is_none() && !fp.converged);
+    // relu σ_w = 1.2, σ_b = 0: q* = 0 exactly (not 5e-321), χ₁ = 0.72
+    let fp = fixed_point(Activation::Relu, 1.44, 0.0).unwrap();
+    assert_eq!((fp.status, fp.q_star), (S::Zero, Some(0.0)));
+    assert!((fp.chi1.unwrap() - 0.72).abs() < 1e-12);
+    // with a bias: q* = σ_b²/(1 − σ_w²/2) in closed form
+    let fp = fixed_point(Activation::Relu, 1.0, 0.5).unwrap();
+    assert_eq!(fp.status, S::Converged);
+    assert!((fp.q_star.unwrap() - 1.0).abs() < 1e-12);
+    // He: every q is a fixed point; with a bias q grows linearly
+    assert_eq!(fixed_point(Activation::Relu, 2.0, 0.0).unwrap().status, S::Any);
+    assert_eq!(
+        fixed_point(Activation::Relu, 2.0, 1.0).unwrap().status,
+        S::Diverges
+    );
+    // identity and leaky_relu likewise: χ₁ = σ_w²·E[φ'²]
+    let fp = fixed_point(Activation::Identity, 2.25, 0.0).unwrap();
+    assert_eq!(fp.status, S::Diverges);
+    assert!((fp.chi1.unwrap() - 2.25).abs() < 1e-12, "{:?}", fp.chi1);
+    let fp = fixed_point(Activation::LeakyRelu(0.2), 1.0, 0.0).unwrap();
+    assert_eq!(fp.status, S::Zero);
+    assert!((fp.chi1.unwrap() - 0.52).abs() < 1e-12);
+    // tanh below criticality: q* = 0 (geometric decay to exactly 0)
+    let fp = fixed_point(Activation::Tanh, 0.81, 0.0).unwrap();
+    assert_eq!((fp.status, fp.q_star), (S::Zero, Some(0.0)));
+    // tanh at σ_w = 1: algebraic decay q_l ≈ 1/(2l) — reported as q → 0, not converged to a
+    // positive value
+    let fp = fixed_point(Activation::Tanh, 1.0, 0.0).unwrap();
+    assert_eq!(fp.status, S::Zero, "{fp:?}");
+    // gelu with σ_w² = 2 grows like relu at large q without settling: diverges (not a
+    // "fixed point" at the iteration cap)
+    let fp = fixed_point(Activation::Gelu, 3.0, 0.0).unwrap();
+    assert_eq!(fp.status, S::Diverges, "{fp:?}");
+}
+
+/// Softplus: σ_b²(q) on the would-be critical line tends to −∞ (≈ −0.8√q), so there is no
+/// critical point for σ_b² >= 0 at large q; the old quadrature invented one at q* ≈ 8.9e7.
+#[test]
+fn softplus_has_no_spurious_critical_point() {
+    for b2 in nninit_diag::theory::SIGMA_B2_GRID {
+        if let Some(c) = critical_point(Activation::Softplus, b2).unwrap() {
+            let q = c.q_star.unwrap();
+            assert!(q < 1e4, "sb2={b2}: q* = {q}");
+        }
+    }
 }
 
 #[test]

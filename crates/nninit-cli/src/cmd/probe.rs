@@ -83,7 +83,10 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
     // The mean-field prediction propagates every example's E[x²] separately and pools them;
     // 256 quantiles of those moments give the same pooled statistics to well under 1e-3 at a
     // fraction of the cost (the full set made a 10,000-image probe 20x slower).
-    let input_moments = quantiles(&nninit_diag::theory::row_second_moments(x, a.batch)?, 256);
+    let input = nninit_diag::advice::InputMoments {
+        second_moments: quantiles(&nninit_diag::theory::row_second_moments(x, a.batch)?, 256),
+        pairs: nninit_diag::theory::row_pair_moments(x, a.batch)?,
+    };
     let t_probe = std::time::Instant::now();
     // One init per task: on 2+ cores the inits run side by side (each seeds its own stream,
     // so the weights are those of a sequential run).
@@ -93,22 +96,14 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         let model = experiment::initial_model(entry, &widths, act, &a.stream, x, a.batch)?;
         experiment::save_init(a.save_init.as_deref(), k, &model)?;
         let layers = model.forward_stats(x, a.batch)?;
-        let predicted_std = if a.predict {
-            // an init the mean field cannot describe (non-zero-mean weights, a file, LSUV)
-            // gets nulls
-            let p = match entry {
-                Entry::Init(init) => nninit_diag::theory::MeanFieldNet::from_model(&model, init)
-                    .and_then(|net| net.predict(&input_moments)),
-                Entry::File(_) => Err(nninit_diag::DiagError::InvalidSpec(
-                    "no mean-field prediction for weights from a file".into(),
-                )),
-            };
-            Some(match p {
-                Ok(p) => p.iter().map(|l| Some(l.std)).collect(),
-                Err(_) => vec![None; layers.len()],
-            })
-        } else {
-            None
+        // The mean-field prediction (always: the advice reads chi1 from it and checks its
+        // fixes with it); an init the mean field cannot describe (non-zero-mean weights, a
+        // file, LSUV) has none.
+        let predicted = match entry {
+            Entry::Init(init) => nninit_diag::theory::MeanFieldNet::from_model(&model, init)
+                .and_then(|net| net.predict_with_pairs(&input.second_moments, &input.pairs))
+                .ok(),
+            Entry::File(_) => None,
         };
         let grad = if a.grad {
             let (loss, layers) = model.grad_stats(x, labels, a.batch, a.lr)?;
@@ -120,12 +115,31 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         } else {
             None
         };
-        let advice = nninit_diag::advice::advise(&model, &layers, act, &input_moments)?;
+        let advice = nninit_diag::advice::advise(&nninit_diag::advice::Observation {
+            widths: widths.clone(),
+            activation: act.to_string(),
+            layers: layers.clone(),
+            grads: grad.as_ref().map(|g| g.layers.clone()),
+            predicted: predicted.clone(),
+            input: input.clone(),
+        })?;
+        let (predicted_std, predicted) = if a.predict {
+            (
+                Some(match &predicted {
+                    Some(p) => p.iter().map(|l| Some(l.std)).collect(),
+                    None => vec![None; layers.len()],
+                }),
+                Some(predicted),
+            )
+        } else {
+            (None, None)
+        };
         bar.inc(1);
         Ok(InitResult {
             init: entry.label(),
             layers,
             predicted_std,
+            predicted,
             advice,
             grad,
         })

@@ -1,6 +1,8 @@
-//! Reports: one serialisable struct per command, the source of the table, `--json` and the chart.
+//! Reports: one serialisable struct per command, the source of the table, `--json` and the chart
+//! (`svg`: the chart writer; `plot`, `train`: the charts).
 
 pub mod plot;
+pub mod svg;
 pub mod table;
 pub mod text;
 pub mod theory;
@@ -72,7 +74,13 @@ pub struct InitResult {
     /// `layers` (`null` where the init cannot be predicted, e.g. non-zero-mean weights).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicted_std: Option<Vec<Option<f64>>>,
-    /// Flagged spans (std x2 per 5 layers, saturation) with the suggested init.
+    /// With `--predict`: every predicted statistic of each layer output (std, second moment
+    /// q, cosine similarity, signal, bias spread, chi1, ...), aligned with `layers`; `null`
+    /// when the init cannot be predicted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<Option<Vec<nninit_diag::theory::LayerPrediction>>>,
+    /// Findings (signal, collapse, gradients, overflow, constant weights, saturation), each
+    /// with a fix the mean field checked, or a remedy.
     pub advice: Vec<nninit_diag::advice::Advice>,
     /// With `--grad`: one backward pass of the mean cross-entropy on the same batch.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,252 +1,188 @@
-//! SVG charts (plotters), written atomically.
+//! The probe chart (SVG, written atomically): a panel per quantity — pooled std, signal,
+//! `1 − cosine similarity` between images, and with `--grad` the gradient std — a colour per
+//! init; measured solid with dots, mean-field prediction dashed, gradients dotted; the legend
+//! to the right of the panels.
 
+use super::svg::{color, render, Chart, Dash, LegendEntry, Line, Panel};
 use super::ProbeReport;
-use anyhow::{anyhow, Result};
-use plotters::prelude::*;
+use anyhow::Result;
 use std::path::Path;
 
-/// One line of a chart: a name, points `(x, y)` with `y > 0` (others are skipped on a log
-/// axis), and whether it is dashed (theory) or solid (measured).
-pub struct Series {
-    pub name: String,
-    pub points: Vec<(f64, f64)>,
-    pub dashed: bool,
-    pub color_index: usize,
-}
-
-/// Draws one measured series on `chart`: a solid line (with its legend entry) and a dot at
-/// every point.
-pub fn draw_solid_series<'a, DB, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    pts: &[(f64, f64)],
-    color: RGBAColor,
-    label: &str,
-) -> Result<()>
-where
-    DB: DrawingBackend + 'a,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    chart
-        .draw_series(LineSeries::new(
-            pts.to_vec(),
-            ShapeStyle::from(color).stroke_width(2),
-        ))
-        .map_err(|e| anyhow!("{e}"))?
-        .label(label)
-        .legend(move |(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + 20, y)],
-                ShapeStyle::from(color).stroke_width(2),
-            )
-        });
-    chart
-        .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-        .map_err(|e| anyhow!("{e}"))?;
-    Ok(())
-}
-
-/// Draws `series` on a log-y chart and returns the SVG text.
-pub fn log_chart_svg(
-    title: &str,
-    x_desc: &str,
-    y_desc: &str,
-    x_labels: &[String],
-    series: &[Series],
-) -> Result<String> {
-    let ys: Vec<f64> = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .filter(|y| y.is_finite() && *y > 0.0)
-        .collect();
-    let (mut lo, mut hi) = ys
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
-            (a.min(y), b.max(y))
-        });
-    if !lo.is_finite() {
-        (lo, hi) = (1e-3, 1.0);
-    }
-    if hi / lo < 10.0 {
-        lo /= 2.0;
-        hi *= 2.0;
-    }
-    let (lo, hi) = (lo / 1.5, hi * 1.5);
-    let n = x_labels.len().max(1) as f64;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (960, 600)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
-            .margin(15)
-            .x_label_area_size(60)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.5f64..(n + 0.5), (lo..hi).log_scale())
-            .map_err(|e| anyhow!("{e}"))?;
-        let labels = x_labels.to_vec();
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc(y_desc)
-            .x_labels(x_labels.len().min(40))
-            .x_label_formatter(&move |x| {
-                let i = x.round() as usize;
-                if (x - x.round()).abs() < 1e-6 && i >= 1 && i <= labels.len() {
-                    labels[i - 1].clone()
-                } else {
-                    String::new()
-                }
-            })
-            .y_labels(16)
-            .y_label_formatter(&|y| format!("{y:.0e}"))
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        for s in series {
-            let color = Palette99::pick(s.color_index).to_rgba();
-            let pts: Vec<(f64, f64)> = s
-                .points
-                .iter()
-                .copied()
-                .filter(|(_, y)| y.is_finite() && *y > 0.0)
-                .collect();
-            if pts.is_empty() {
-                // all zero (e.g. zeros init): nothing to draw on a log axis; say so in the legend
-                chart
-                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                    .map_err(|e| anyhow!("{e}"))?
-                    .label(format!("{} (std 0: not drawn)", s.name))
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], ShapeStyle::from(color))
-                    });
-                continue;
-            }
-            let style = ShapeStyle::from(color).stroke_width(2);
-            let anno = if s.dashed {
-                chart
-                    .draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))
-                    .map_err(|e| anyhow!("{e}"))?
-            } else {
-                chart
-                    .draw_series(LineSeries::new(pts.clone(), style))
-                    .map_err(|e| anyhow!("{e}"))?
-            };
-            anno.label(s.name.clone()).legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 20, y)],
-                    ShapeStyle::from(color).stroke_width(2),
-                )
-            });
-            if !s.dashed {
-                chart
-                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                    .map_err(|e| anyhow!("{e}"))?;
-            }
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerLeft)
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
-    }
-    Ok(svg)
-}
-
-/// The probe chart: activation std per layer output, a line per init, log y-axis.
-pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
+/// The probe chart's SVG text.
+pub fn probe_svg(r: &ProbeReport) -> Result<String> {
     // One point per hidden layer (its activation output) plus the network's output, so the
     // lines are not a Linear/activation sawtooth.
-    let keep = |layers: &[nninit_diag::LayerStats]| -> Vec<usize> {
-        let n = layers.len();
-        (0..n)
-            .filter(|&i| layers[i].kind != "Linear" || i + 1 == n)
-            .collect()
-    };
     let Some(first) = r.inits.first() else {
         anyhow::bail!("nothing to plot: no init was probed");
     };
-    let idx = keep(&first.layers);
-    let labels: Vec<String> = idx
-        .iter()
-        .map(|&i| {
-            if i + 1 == first.layers.len() {
-                "output".to_string()
-            } else {
-                short_label(&first.layers[i].label)
-            }
-        })
+    let n = first.layers.len();
+    let idx: Vec<usize> = (0..n)
+        .filter(|&i| first.layers[i].kind != "Linear" || i + 1 == n)
         .collect();
-    let mut series: Vec<Series> = r
-        .inits
+    let x_ticks: Vec<(f64, String)> = idx
         .iter()
         .enumerate()
-        .map(|(k, init)| Series {
-            name: init.init.clone(),
-            points: idx
-                .iter()
-                .enumerate()
-                .map(|(x, &i)| ((x + 1) as f64, init.layers[i].std))
-                .collect(),
-            dashed: false,
-            color_index: k,
+        .map(|(x, &i)| {
+            let label = if i + 1 == n {
+                "out".to_string()
+            } else {
+                short_label(&first.layers[i].label)
+            };
+            ((x + 1) as f64, label)
         })
         .collect();
-    // --predict: the mean-field prediction as a dashed line in the init's colour
+    let at = |f: &dyn Fn(usize) -> Option<f64>| -> Vec<(f64, f64)> {
+        idx.iter()
+            .enumerate()
+            .filter_map(|(x, &i)| Some(((x + 1) as f64, f(i)?)))
+            .collect()
+    };
+    let predicted = |k: usize| {
+        r.inits[k]
+            .predicted
+            .as_ref()
+            .and_then(|p| p.as_ref())
+            .cloned()
+    };
+    let mut std_p = Panel {
+        title: "activation std (pooled over images x units)".into(),
+        y_label: "std (log scale)".into(),
+        log_y: true,
+        y_range: None,
+        lines: vec![],
+        refs: vec![],
+    };
+    let mut sig_p = Panel {
+        title: "signal: mean per-unit std across images".into(),
+        y_label: "signal (log scale)".into(),
+        log_y: true,
+        y_range: None,
+        lines: vec![],
+        refs: vec![],
+    };
+    let mut cos_p = Panel {
+        title: "1 - cosine similarity between images".into(),
+        y_label: "1 - cos (log scale; 0 = identical)".into(),
+        log_y: true,
+        y_range: None,
+        lines: vec![],
+        refs: vec![(1e-3, "collapse threshold".into())],
+    };
+    let mut grad_p = Panel {
+        title: "gradient std(dL/dh) of the mean cross-entropy".into(),
+        y_label: "std(dL/dh) (log scale)".into(),
+        log_y: true,
+        y_range: None,
+        lines: vec![],
+        refs: vec![],
+    };
+    let mut inits_legend = vec![];
     for (k, init) in r.inits.iter().enumerate() {
-        if let Some(p) = &init.predicted_std {
-            series.push(Series {
-                name: format!("{} (mean-field)", init.init),
-                points: idx
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(x, &i)| Some(((x + 1) as f64, p.get(i).copied().flatten()?)))
-                    .collect(),
-                dashed: true,
-                color_index: k,
-            });
+        let c = color(k);
+        let l = &init.layers;
+        let std_pts = at(&|i| Some(l[i].std));
+        let drawn = std_pts.iter().any(|p| p.1 > 0.0 && p.1.is_finite());
+        inits_legend.push(LegendEntry {
+            text: if drawn {
+                init.init.clone()
+            } else {
+                format!("{} (std 0: not drawn)", init.init)
+            },
+            color: c,
+            dash: Dash::Solid,
+            marker: true,
+        });
+        let line = |name: &str, dash: Dash, points: Vec<(f64, f64)>| Line {
+            name: format!("{} {name}", init.init),
+            color: c,
+            dash,
+            markers: dash == Dash::Solid,
+            points,
+        };
+        std_p.lines.push(line("std", Dash::Solid, std_pts));
+        sig_p
+            .lines
+            .push(line("signal", Dash::Solid, at(&|i| Some(l[i].signal))));
+        cos_p.lines.push(line(
+            "1-cos",
+            Dash::Solid,
+            at(&|i| l[i].mean_cosine.map(|c| 1.0 - c)),
+        ));
+        if init.predicted_std.is_some() {
+            if let Some(p) = predicted(k) {
+                std_p
+                    .lines
+                    .push(line("std (mean-field)", Dash::Dashed, at(&|i| Some(p[i].std))));
+                sig_p
+                    .lines
+                    .push(line("signal (mean-field)", Dash::Dashed, at(&|i| p[i].signal)));
+                cos_p.lines.push(line(
+                    "1-cos (mean-field)",
+                    Dash::Dashed,
+                    at(&|i| p[i].cosine.map(|c| 1.0 - c)),
+                ));
+            }
         }
-    }
-    // probe --grad: the std of dL/dh at the same points, dashed, same colour.
-    for (k, init) in r.inits.iter().enumerate() {
         if let Some(g) = &init.grad {
-            series.push(Series {
-                name: format!("{} dL/dh", init.init),
-                points: idx
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(x, &i)| {
-                        g.layers.get(i).map(|l| ((x + 1) as f64, l.output_grad_std))
-                    })
-                    .collect(),
-                dashed: true,
-                color_index: k,
-            });
+            grad_p.lines.push(line(
+                "dL/dh",
+                Dash::Dotted,
+                at(&|i| g.layers.get(i).map(|s| s.output_grad_std)),
+            ));
         }
     }
-    let title = format!(
-        "Activation std per layer: MLP {} ({}), {} MNIST images",
-        super::arch_text(&r.arch),
-        r.activation,
-        r.batch
-    );
-    let svg = log_chart_svg(
-        &title,
-        "layer output",
-        if r.inits.iter().any(|i| i.grad.is_some()) {
-            "std (log scale; 0 not drawn); dashed: std of dL/dh"
-        } else {
-            "std (log scale; 0 not drawn)"
-        },
-        &labels,
-        &series,
-    )?;
-    crate::io::write_atomic(path, svg.as_bytes())
+    let mut styles = vec![LegendEntry {
+        text: "measured".into(),
+        color: "#000000",
+        dash: Dash::Solid,
+        marker: true,
+    }];
+    if r.inits.iter().any(|i| i.predicted_std.is_some()) {
+        styles.push(LegendEntry {
+            text: "mean-field prediction".into(),
+            color: "#000000",
+            dash: Dash::Dashed,
+            marker: false,
+        });
+    }
+    let mut panels = vec![std_p, sig_p, cos_p];
+    if r.inits.iter().any(|i| i.grad.is_some()) {
+        styles.push(LegendEntry {
+            text: "gradient std(dL/dh)".into(),
+            color: "#000000",
+            dash: Dash::Dotted,
+            marker: false,
+        });
+        panels.push(grad_p);
+    }
+    let chart = Chart {
+        title: format!(
+            "MLP {} ({}), {} MNIST images",
+            super::arch_text(&r.arch),
+            r.activation,
+            r.batch
+        ),
+        x_label: format!(
+            "hidden layer ({} output), then the network's output",
+            first.layers.get(1).map_or("activation", |l| l.kind.as_str())
+        ),
+        x_range: (0.5, idx.len() as f64 + 0.5),
+        x_ticks,
+        panels,
+        legend: vec![
+            ("init (colour)".into(), inits_legend),
+            ("line style".into(), styles),
+        ],
+    };
+    Ok(render(&chart))
 }
 
-/// `Linear 3` → `L3`, `ReLU 2` → `ReLU2`.
+/// Writes [`probe_svg`] to `path` atomically.
+pub fn write_probe_svg(r: &ProbeReport, path: &Path) -> Result<()> {
+    crate::io::write_atomic(path, probe_svg(r)?.as_bytes())
+}
+
+/// `ReLU 2` → `2` (the hidden layer's number; the axis title names the kind).
 fn short_label(label: &str) -> String {
-    label.replace("Linear ", "L").replace(' ', "")
+    label.rsplit(' ').next().unwrap_or(label).to_string()
 }

@@ -22,8 +22,25 @@ pub fn probe_text(r: &ProbeReport, all: bool) -> String {
     let mut header: Vec<&str> = vec!["layer output"];
     header.extend(r.inits.iter().map(|i| i.init.as_str()));
     type Stat = fn(&nninit_diag::LayerStats) -> String;
-    let mut stats: Vec<(&str, Stat)> = vec![("activation std", |l| num(l.std))];
+    let mut stats: Vec<(&str, Stat)> = vec![
+        ("activation std (pooled over images x units)", |l| num(l.std)),
+        (
+            "signal (mean over units of each unit's std across images)",
+            |l| num(l.signal),
+        ),
+        (
+            "cosine similarity between images (mean over up to 128 disjoint pairs)",
+            |l| match l.mean_cosine {
+                Some(c) => format!("{c:.4}"),
+                None => "-".into(),
+            },
+        ),
+    ];
     if all {
+        stats.push(("bias spread (std over units of each unit's mean)", |l| {
+            num(l.bias_spread)
+        }));
+        stats.push(("inf/NaN outputs", |l| pct(l.frac_nonfinite)));
         stats.push(("activation mean", |l| num(l.mean)));
         stats.push(("exact zeros (dead ReLU outputs)", |l| pct(l.frac_zero)));
         stats.push(("units dead on the whole batch", |l| pct(l.frac_dead_units)));

@@ -2,7 +2,7 @@
 
 use super::text::{num, render, render_with};
 use nninit_diag::advice::Advice;
-use nninit_diag::theory::{CriticalPoint, FixedPoint, Gains};
+use nninit_diag::theory::{CriticalPoint, FixedPoint, Gains, LayerPrediction};
 use serde::Serialize;
 
 /// One row of `nninit gain`.
@@ -131,96 +131,224 @@ pub fn theory_text(r: &TheoryReport) -> String {
         ));
     }
     if let Some(fp) = &r.fixed_point {
-        let phase = if (fp.chi1 - 1.0).abs() < 1e-3 {
-            "critical"
-        } else if fp.chi1 > 1.0 {
-            "chaotic: gradients explode"
-        } else {
-            "ordered: gradients vanish"
-        };
-        out.push_str(&format!(
-            "\nsigma_w = {:.6}, sigma_b = {:.6}: q* = {} ({}, {} iterations), activation std \
-             at q* {}, chi1 = {} ({phase}), chi_q = {}\n",
-            fp.sigma_w2.sqrt(),
-            fp.sigma_b2.sqrt(),
-            num(fp.q_star),
-            if fp.converged {
-                "converged"
-            } else {
-                "not converged"
-            },
-            fp.iterations,
-            num(fp.act_std),
-            num(fp.chi1),
-            num(fp.chi_q)
-        ));
+        out.push_str(&fixed_point_text(fp, &r.activation));
     }
     out
+}
+
+/// The `--sigma-w` line(s): how the variance map ended, χ₁ with its phase, χ_q, c*, χ_c.
+pub fn fixed_point_text(fp: &FixedPoint, activation: &str) -> String {
+    use nninit_diag::theory::FixedPointStatus as S;
+    let q = match (fp.status, fp.q_star) {
+        (S::Converged, Some(q)) => format!(
+            "q* = {} (converged{})",
+            num(q),
+            if fp.iterations == 0 {
+                ", closed form".to_string()
+            } else {
+                format!(", {} iterations", fp.iterations)
+            }
+        ),
+        (S::Zero, _) => "q* = 0 (the signal dies: q -> 0)".to_string(),
+        (S::Any, _) => "q* any (every q is a fixed point)".to_string(),
+        (S::Diverges, _) => "q diverges (no fixed point: q grows without bound)".to_string(),
+        _ => format!(
+            "not converged: iteration cap of {} reached at q = {} (not a fixed point)",
+            fp.iterations,
+            num(fp.q_last)
+        ),
+    };
+    let chi1 = match fp.chi1 {
+        Some(c) => {
+            let phase = if (c - 1.0).abs() < 1e-3 {
+                "critical"
+            } else if c > 1.0 {
+                "chaotic: gradients explode"
+            } else {
+                "ordered: gradients vanish"
+            };
+            let homogeneous = activation
+                .parse::<nninit_diag::Activation>()
+                .is_ok_and(nninit_diag::theory::is_homogeneous);
+            let at = if homogeneous {
+                " = sigma_w^2*E[phi'(z)^2] at every q"
+            } else {
+                ""
+            };
+            format!("chi1 = {}{at} ({phase})", num(c))
+        }
+        None => "chi1 -".to_string(),
+    };
+    let mut s = format!(
+        "\nsigma_w = {:.6}, sigma_b = {:.6}: {q}; {chi1}",
+        fp.sigma_w2.sqrt(),
+        fp.sigma_b2.sqrt()
+    );
+    if let Some(cq) = fp.chi_q {
+        s.push_str(&format!(", chi_q = {}", num(cq)));
+    }
+    if let Some(sd) = fp.act_std {
+        s.push_str(&format!(", activation std at q* {}", num(sd)));
+    }
+    if let (Some(c), Some(xc)) = (fp.c_star, fp.chi_c) {
+        let xi = if xc > 0.0 && xc < 1.0 {
+            format!(", depth scale xi_c = -1/ln(chi_c) = {:.1} layers", -1.0 / xc.ln())
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "\ncorrelation map at q*: c* = {} ({}), chi_c = {}{xi}",
+            num(c),
+            if c >= 1.0 - 1e-12 {
+                "inputs collapse onto each other"
+            } else {
+                "inputs stay apart"
+            },
+            num(xc)
+        ));
+    }
+    s.push('\n');
+    s
 }
 
 /// The advice lines of one init (empty string when nothing was flagged).
 pub fn advice_text(init: &str, advice: &[Advice]) -> String {
+    use nninit_diag::advice::{Basis, Symptom};
     let mut out = String::new();
     for a in advice {
-        let what = if a.symptom == nninit_diag::advice::Symptom::Saturation {
-            format!("(worst {:.0}% saturated)", 100.0 * a.measured_factor)
+        let span = if a.from_layer == a.to_layer {
+            format!("at {}", a.from_layer)
         } else {
-            format!("(std x{} per 5 layers)", num(a.measured_factor))
+            format!("from {} to {}", a.from_layer, a.to_layer)
         };
-        out.push_str(&format!(
-            "  {init}: {} from {} to {} {what}: {}\n    fix: --init {} (gain {:.4}{})\n",
-            a.symptom,
-            a.from_layer,
-            a.to_layer,
-            a.cause,
-            a.suggested_init,
-            a.suggested_gain,
-            a.predicted_factor_with_fix
-                .map(|f| format!("; mean-field predicts std x{} per 5 layers", num(f)))
-                .unwrap_or_default()
-        ));
+        let what = match (a.symptom, a.factor_per_layer, a.factor_total) {
+            (Symptom::Saturation, _, Some(w)) => format!(" (worst {:.0}% saturated)", 100.0 * w),
+            (Symptom::Vanishing | Symptom::Exploding | Symptom::DeadRelu, Some(p), Some(t)) => {
+                format!(
+                    " (std x{} per layer, x{} over {} layer{})",
+                    num(p),
+                    num(t),
+                    a.steps,
+                    if a.steps == 1 { "" } else { "s" }
+                )
+            }
+            (Symptom::VanishingGradients | Symptom::Chaos, Some(p), Some(t)) => format!(
+                " (gradient std x{} per layer, x{} over {} layer{}{})",
+                num(p),
+                num(t),
+                a.steps,
+                if a.steps == 1 { "" } else { "s" },
+                if a.basis == Basis::Predicted {
+                    ", mean-field prediction"
+                } else {
+                    ", measured"
+                }
+            ),
+            _ => String::new(),
+        };
+        out.push_str(&format!("  {init}: {} {span}{what}: {}\n", a.symptom, a.cause));
+    }
+    // the fix (or remedy) is the same for every finding of one init: print it once
+    if let Some(a) = advice.last() {
+        match (&a.fix, &a.remedy) {
+            (Some(f), _) => {
+                let mut pred = vec![];
+                if let Some(x) = f.std_factor {
+                    pred.push(format!("std x{} over the hidden layers", num(x)));
+                }
+                if let Some(x) = f.grad_factor {
+                    pred.push(format!("gradient x{}", num(x)));
+                }
+                if let Some(c) = f.cosine {
+                    pred.push(format!("cosine {c:.4} at the last hidden layer"));
+                }
+                out.push_str(&format!(
+                    "    fix: --init {} (gain {:.4}: {}; mean-field check passes: {})\n",
+                    f.init,
+                    f.gain,
+                    f.rationale,
+                    pred.join(", ")
+                ));
+            }
+            (None, Some(r)) => out.push_str(&format!("    {r}\n")),
+            (None, None) => {}
+        }
     }
     out
 }
 
-/// The probe's theory part: with `--predict`, a measured-vs-predicted std table (a `pred`
-/// column after each init) and the worst ratio per init; then the advice.
+/// The probe's theory part: with `--predict`, measured-vs-predicted tables (std; cosine
+/// similarity; the pre-activation second moment q of the Linear outputs) and the worst std
+/// ratio per init; then the advice.
 pub fn probe_theory_text(r: &super::ProbeReport) -> String {
     let mut out = String::new();
     let nlayers = r.inits.first().map(|i| i.layers.len()).unwrap_or(0);
     if r.inits.iter().any(|i| i.predicted_std.is_some()) {
-        out.push_str(
-            "activation std, measured | mean-field prediction (docs/theory.md section 2.5, from each \
-             image's E[x^2]):\n",
-        );
         let mut header: Vec<&str> = vec!["layer output"];
         for i in &r.inits {
             header.push(i.init.as_str());
             header.push("pred");
         }
-        let pred = |i: &super::InitResult, li: usize| -> Option<f64> {
-            i.predicted_std
+        let pred_of = |i: &super::InitResult, li: usize| -> Option<LayerPrediction> {
+            i.predicted
                 .as_ref()
-                .and_then(|p| p.get(li).copied().flatten())
+                .and_then(|p| p.as_ref())
+                .and_then(|p| p.get(li).cloned())
         };
-        let rows: Vec<Vec<String>> = (0..nlayers)
-            .map(|li| {
-                let mut row = vec![r.inits[0].layers[li].label.clone()];
-                for i in &r.inits {
-                    row.push(num(i.layers[li].std));
-                    row.push(opt(pred(i, li)));
-                }
-                row
-            })
-            .collect();
-        out.push_str(&render(&header, &rows));
+        type Cell = fn(&nninit_diag::LayerStats) -> Option<f64>;
+        type PCell = fn(&LayerPrediction) -> Option<f64>;
+        let tables: [(&str, Cell, PCell, bool, bool); 3] = [
+            (
+                "activation std, measured | mean-field prediction (docs/theory.md section 2.5, from each image's E[x^2]):",
+                |l| Some(l.std),
+                |p| Some(p.std),
+                false,
+                false,
+            ),
+            (
+                "cosine similarity between images, measured | mean-field correlation map (docs/theory.md section 2.4, from the same image pairs):",
+                |l| l.mean_cosine,
+                |p| p.cosine,
+                false,
+                true,
+            ),
+            (
+                "pre-activation second moment q = E[h^2] of the Linear outputs, measured | mean-field q:",
+                |l| Some(l.std * l.std + l.mean * l.mean),
+                |p| Some(p.second_moment),
+                true,
+                false,
+            ),
+        ];
+        for (title, cell, pcell, linear_only, fixed4) in tables {
+            out.push_str(title);
+            out.push('\n');
+            let fmt = |x: Option<f64>| match x {
+                Some(v) if fixed4 => format!("{v:.4}"),
+                Some(v) => num(v),
+                None => "-".into(),
+            };
+            let rows: Vec<Vec<String>> = (0..nlayers)
+                .filter(|&li| !linear_only || r.inits[0].layers[li].kind == "Linear")
+                .map(|li| {
+                    let mut row = vec![r.inits[0].layers[li].label.clone()];
+                    for i in &r.inits {
+                        row.push(fmt(cell(&i.layers[li])));
+                        row.push(fmt(pred_of(i, li).as_ref().and_then(pcell)));
+                    }
+                    row
+                })
+                .collect();
+            out.push_str(&render(&header, &rows));
+            out.push('\n');
+        }
         let worst: Vec<String> = r
             .inits
             .iter()
             .map(|i| {
                 let w = (0..i.layers.len())
                     .filter_map(|li| {
-                        let p = pred(i, li)?;
+                        let p = pred_of(i, li)?.std;
                         let m = i.layers[li].std;
                         if p > 0.0 {
                             Some((m / p - 1.0).abs())
@@ -235,12 +363,12 @@ pub fn probe_theory_text(r: &super::ProbeReport) -> String {
                     });
                 match w {
                     Some(w) => format!("{} {:.1}%", i.init, 100.0 * w),
-                    None => format!("{} n/a (non-zero-mean weights)", i.init),
+                    None => format!("{} n/a (not predictable)", i.init),
                 }
             })
             .collect();
         out.push_str(&format!(
-            "worst |measured/predicted - 1| per init: {}\n\n",
+            "worst |measured/predicted - 1| of the std per init: {}\n\n",
             worst.join(", ")
         ));
     }
@@ -251,11 +379,12 @@ pub fn probe_theory_text(r: &super::ProbeReport) -> String {
         .collect();
     if lines.is_empty() {
         out.push_str(
-            "advice: none (no span where the std shrinks or grows by more than 2x per 5 \
-             layers, no saturation)\n\n",
+            "advice: none (signal neither shrinks nor grows more than 4x over the hidden layers, \
+             inputs stay distinct, gradient factor within 10x, no constant weights, no \
+             saturation)\n\n",
         );
     } else {
-        out.push_str("advice (std shrinking/growing more than 2x per 5 layers, saturation):\n");
+        out.push_str("advice:\n");
         out.push_str(&lines);
         out.push('\n');
     }

@@ -1,9 +1,8 @@
 //! `nninit train`'s report: the `--json` document, the tables and the loss/accuracy chart.
 
 use super::text::{num, render};
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use nninit_diag::{TrainConfig, TrainHistory};
-use plotters::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 
@@ -167,127 +166,93 @@ pub fn train_text(r: &TrainReport) -> String {
 }
 
 /// Two panels: training loss per epoch (log y) and test accuracy per epoch (linear y, from
-/// epoch 0 = at init), a line per init.
-pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (1200, 560)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        let root = root
-            .titled(
-                &format!(
-                    "MLP {} ({}), {}, batch {}: {}",
-                    super::arch_text(&r.arch),
-                    r.activation,
-                    optim_text(&r.config.train),
-                    r.config.train.batch,
-                    if r.train_images >= 60000 {
-                        "MNIST 60k/10k"
-                    } else {
-                        "embedded MNIST subset"
-                    }
-                ),
-                ("sans-serif", 20),
-            )
-            .map_err(|e| anyhow!("{e}"))?;
-        let (left, right) = root.split_horizontally(600);
-        let x_max = r.config.train.epochs.max(1) as f64;
-        // loss panel (log y)
-        let losses: Vec<f64> = r
-            .inits
-            .iter()
-            .flat_map(|i| i.history.epochs.iter().map(|e| e.train_loss))
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .collect();
-        let lo = losses.iter().cloned().fold(f64::INFINITY, f64::min);
-        let hi = losses.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let (lo, hi) = if lo.is_finite() {
-            (lo / 1.5, hi * 1.5)
-        } else {
-            (1e-2, 10.0)
-        };
-        let mut chart = ChartBuilder::on(&left)
-            .caption("training loss", ("sans-serif", 16))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.5f64..(x_max + 0.5), (lo..hi).log_scale())
-            .map_err(|e| anyhow!("{e}"))?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .y_desc("mean cross-entropy (log scale)")
-            .x_labels(r.config.train.epochs.clamp(1, 20))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.2}"))
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        for (k, i) in r.inits.iter().enumerate() {
-            let color = Palette99::pick(k).to_rgba();
-            let pts: Vec<(f64, f64)> = i
+/// epoch 0 = at init), a colour per init, the legend to the right.
+pub fn train_svg(r: &TrainReport) -> String {
+    use super::svg::{color, render, Chart, Dash, LegendEntry, Line, Panel};
+    let epochs = r.config.train.epochs.max(1);
+    let mut loss = Panel {
+        title: "training loss".into(),
+        y_label: "mean cross-entropy (log scale)".into(),
+        log_y: true,
+        y_range: None,
+        lines: vec![],
+        refs: vec![],
+    };
+    let mut acc = Panel {
+        title: format!("test accuracy (target {})", pct(r.target_acc)),
+        y_label: "accuracy %".into(),
+        log_y: false,
+        y_range: Some((0.0, 100.0)),
+        lines: vec![],
+        refs: vec![(100.0 * r.target_acc, "target".into())],
+    };
+    let mut legend = vec![];
+    for (k, i) in r.inits.iter().enumerate() {
+        let c = color(k);
+        loss.lines.push(Line {
+            name: format!("{} loss", i.init),
+            color: c,
+            dash: Dash::Solid,
+            markers: true,
+            points: i
                 .history
                 .epochs
                 .iter()
                 .map(|e| (e.epoch as f64, e.train_loss))
-                .filter(|(_, y)| y.is_finite() && *y > 0.0)
-                .collect();
-            super::plot::draw_solid_series(&mut chart, &pts, color, &i.init)?;
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        // accuracy panel (linear y, percent)
-        let mut chart = ChartBuilder::on(&right)
-            .caption(
-                format!("test accuracy (target {})", pct(r.target_acc)),
-                ("sans-serif", 16),
-            )
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.2f64..(x_max + 0.2), 0f64..100f64)
-            .map_err(|e| anyhow!("{e}"))?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch (0 = at init)")
-            .y_desc("accuracy %")
-            .x_labels((r.config.train.epochs + 1).clamp(2, 21))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_labels(11)
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        let t = 100.0 * r.target_acc;
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(0.0, t), (x_max, t)],
-                6,
-                4,
-                ShapeStyle::from(BLACK.mix(0.5)),
-            ))
-            .map_err(|e| anyhow!("{e}"))?;
-        for (k, i) in r.inits.iter().enumerate() {
-            let color = Palette99::pick(k).to_rgba();
-            let mut pts = vec![(0.0, 100.0 * i.history.initial_test_acc)];
-            pts.extend(
-                i.history
-                    .epochs
-                    .iter()
-                    .map(|e| (e.epoch as f64, 100.0 * e.test_acc)),
-            );
-            super::plot::draw_solid_series(&mut chart, &pts, color, &i.init)?;
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
+                .collect(),
+        });
+        let mut pts = vec![(0.0, 100.0 * i.history.initial_test_acc)];
+        pts.extend(
+            i.history
+                .epochs
+                .iter()
+                .map(|e| (e.epoch as f64, 100.0 * e.test_acc)),
+        );
+        acc.lines.push(Line {
+            name: format!("{} accuracy", i.init),
+            color: c,
+            dash: Dash::Solid,
+            markers: true,
+            points: pts,
+        });
+        legend.push(LegendEntry {
+            text: if i.history.diverged {
+                format!("{} (diverged)", i.init)
+            } else {
+                i.init.clone()
+            },
+            color: c,
+            dash: Dash::Solid,
+            marker: true,
+        });
     }
-    crate::io::write_atomic(path, svg.as_bytes())
+    let every = epochs.div_ceil(20).max(1);
+    let chart = Chart {
+        title: format!(
+            "MLP {} ({}), {}, batch {}: {}",
+            super::arch_text(&r.arch),
+            r.activation,
+            optim_text(&r.config.train),
+            r.config.train.batch,
+            if r.train_images >= 60000 {
+                "MNIST 60k/10k"
+            } else {
+                "embedded MNIST subset"
+            }
+        ),
+        x_label: "epoch (0 = at init)".into(),
+        x_range: (-0.3, epochs as f64 + 0.3),
+        x_ticks: (0..=epochs)
+            .filter(|e| e % every == 0)
+            .map(|e| (e as f64, e.to_string()))
+            .collect(),
+        panels: vec![loss, acc],
+        legend: vec![("init".into(), legend)],
+    };
+    render(&chart)
+}
+
+/// Writes [`train_svg`] to `path` atomically.
+pub fn write_train_svg(r: &TrainReport, path: &Path) -> Result<()> {
+    crate::io::write_atomic(path, train_svg(r).as_bytes())
 }

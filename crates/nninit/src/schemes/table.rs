@@ -527,7 +527,7 @@ pub static SCHEMES: &[Scheme] = &[
         ],
         positional: &[&["std"], &["mean", "std"], &["mean", "std", "a", "b"]],
         law: "N(mean, std²) conditioned on [a, b] (absolute bounds); Var < std²",
-        best_for: "transformers (timm/ViT trunc_normal std 0.02): no outliers",
+        best_for: "transformers: no outliers beyond [a, b] (bounds absolute: for ±2σ pass a = -2·std, b = 2·std as here; timm's ViT init passes only std = 0.02, so its default ±2 is ±100σ, effectively untruncated)",
         source: "torch.nn.init.trunc_normal_",
         examples: &["trunc_normal:std=0.02,a=-0.04,b=0.04"],
         build: |a| {
@@ -660,7 +660,7 @@ pub static SCHEMES: &[Scheme] = &[
     vs_alias(
         "glorot_uniform",
         "variance_scaling(1, fan_avg, uniform): U(±sqrt(6/(fan_in+fan_out))); Var = 2/(fan_in+fan_out)",
-        "tanh, sigmoid (JAX/Keras default)",
+        "tanh, sigmoid (Keras' Dense default kernel initializer)",
         "Glorot & Bengio 2010; jax.nn.initializers.glorot_uniform",
         &[],
         |_| Ok(Init::glorot_uniform()),
@@ -669,7 +669,7 @@ pub static SCHEMES: &[Scheme] = &[
     vs_alias(
         "glorot_normal",
         "variance_scaling(1, fan_avg, truncated_normal); Var = 2/(fan_in+fan_out)",
-        "tanh, sigmoid (JAX/Keras default)",
+        "tanh, sigmoid (truncated at ±2σ as JAX/Keras define it; not a framework default: Keras uses glorot_uniform, Flax lecun_normal)",
         "Glorot & Bengio 2010; jax.nn.initializers.glorot_normal",
         &["glorot_normal"],
         |_| Ok(Init::glorot_normal()),
@@ -705,7 +705,7 @@ pub static SCHEMES: &[Scheme] = &[
     vs_alias(
         "lecun_normal",
         "variance_scaling(1, fan_in, truncated_normal); Var = 1/fan_in",
-        "SELU (self-normalising), linear",
+        "SELU (self-normalising), linear; Flax's Dense default",
         "Klambauer et al. 2017; jax.nn.initializers.lecun_normal",
         &["lecun_normal"],
         |_| Ok(Init::lecun_normal()),
