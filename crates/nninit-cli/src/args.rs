@@ -74,9 +74,32 @@ pub struct StreamArgs {
     /// the default) or default (ATEN_CPU_CAPABILITY=default). Only with --rng torch.
     #[arg(long, value_enum)]
     pub flavor: Option<FlavorArg>,
-    /// Threads for --rng philox (0 = all CPUs); the values do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Threads for --rng philox (0 = all CPUs, the default); the values do not depend on it.
+    /// Only with --rng philox (torch and std are sequential streams).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// A finite number: clap's plain f64 parser turns `1e-400` into 0 and `1e400` into inf
+/// without a word; this one says so.
+pub fn finite_f64(s: &str) -> Result<f64, String> {
+    let x: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number"))?;
+    if !x.is_finite() {
+        return Err(format!(
+            "'{s}' is not finite (f64 holds magnitudes up to 1.8e308)"
+        ));
+    }
+    // a zero that is not written as one underflowed: some digit before the exponent is not 0
+    let mantissa = s.trim().split(['e', 'E']).next().unwrap_or("");
+    if x == 0.0 && mantissa.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        return Err(format!(
+            "'{s}' underflows to 0 in f64 (the smallest positive value is about 5e-324)"
+        ));
+    }
+    Ok(x)
 }
 
 impl StreamArgs {
@@ -94,14 +117,14 @@ impl StreamArgs {
 /// The MLP studied by probe, train and lsuv.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
-    /// Layer widths, input first: e.g. 784,256,128,10. Ignored when --depth is given.
-    #[arg(long, default_value = "784,256,128,10")]
+    /// Layer widths, input first: e.g. 784,256,128,10. Not with --depth.
+    #[arg(long, default_value = "784,256,128,10", conflicts_with = "depth")]
     pub arch: String,
-    /// Number of hidden layers of a deep MLP (784-W-...-W-10); use with --width.
+    /// Number of hidden layers of a deep MLP (784-W-...-W-10, W = --width).
     #[arg(long)]
     pub depth: Option<usize>,
-    /// Width of the hidden layers of a deep MLP (with --depth).
-    #[arg(long, default_value_t = 256)]
+    /// Width of the hidden layers of a deep MLP (default 256; only with --depth).
+    #[arg(long, default_value_t = 256, requires = "depth")]
     pub width: usize,
     /// Activation after every hidden Linear: relu, leaky_relu[:slope], tanh, sigmoid, gelu, gelu_tanh, silu, mish, elu[:alpha], selu, softplus, identity.
     #[arg(long, default_value = "relu")]
@@ -112,8 +135,8 @@ pub struct ModelArgs {
 pub struct ProbeArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Comma-free list of inits separated by ';' or given as repeated --init; entries are
-    /// pytorch-default or an init string (kaiming_uniform, normal:0.02, xavier_uniform:gain=1.0, ...).
+    /// Comma-separated list of inits (or repeated --init); entries are pytorch-default, lsuv
+    /// or an init string (kaiming_uniform, normal:0.02, uniform:-0.1,0.1, xavier_uniform:gain=1.0, ...).
     #[arg(long = "init", value_name = "INIT")]
     pub inits: Vec<String>,
     #[command(flatten)]
@@ -144,8 +167,8 @@ pub struct ProbeArgs {
     /// layer output and weight, and the update:data ratio std(lr*dW)/std(W).
     #[arg(long)]
     pub grad: bool,
-    /// SGD learning rate of the --grad update:data ratio.
-    #[arg(long, default_value_t = 0.01)]
+    /// SGD learning rate of the --grad update:data ratio (only with --grad).
+    #[arg(long, default_value_t = 0.01, requires = "grad", value_parser = finite_f64)]
     pub lr: f64,
     /// Write every entry's initial parameters to DIR/<k>.safetensors (k = 0, 1, ... in
     /// --init order; PyTorch names, f32) before probing. For tests.
@@ -181,16 +204,16 @@ pub struct TrainArgs {
     #[arg(long, default_value = "sgd", value_parser = ["sgd", "adam"])]
     pub optim: String,
     /// Learning rate (default 0.01 for sgd, 0.001 for adam).
-    #[arg(long)]
+    #[arg(long, value_parser = finite_f64)]
     pub lr: Option<f64>,
-    /// SGD momentum.
-    #[arg(long, default_value_t = 0.9)]
-    pub momentum: f64,
+    /// SGD momentum (default 0.9; only with --optim sgd: Adam has --beta1 built in).
+    #[arg(long, value_parser = finite_f64)]
+    pub momentum: Option<f64>,
     /// Images per step.
     #[arg(long, default_value_t = 64)]
     pub batch: usize,
     /// Test accuracy (fraction, 0..1) whose first epoch is reported per init.
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = 0.9, value_parser = finite_f64)]
     pub target_acc: f64,
     /// Write an SVG of the loss and accuracy curves.
     #[arg(long, value_name = "FILE.svg")]
@@ -223,7 +246,7 @@ pub struct LsuvArgs {
     #[arg(long, default_value_t = 500)]
     pub batch: usize,
     /// Tolerance on |std - 1| of every Linear output.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = finite_f64)]
     pub tol: f64,
     /// Maximum rescalings per layer.
     #[arg(long, default_value_t = 10)]
@@ -256,10 +279,10 @@ pub struct TheoryArgs {
     #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub sigma_b2: Option<String>,
     /// Also iterate the variance map for this weight gain sigma_w (std(W) = sigma_w/sqrt(fan_in)).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, value_parser = finite_f64)]
     pub sigma_w: Option<f64>,
-    /// Bias std sigma_b for --sigma-w.
-    #[arg(long, default_value_t = 0.0)]
+    /// Bias std sigma_b for --sigma-w (default 0; only with --sigma-w).
+    #[arg(long, default_value_t = 0.0, requires = "sigma_w", allow_hyphen_values = true, value_parser = finite_f64)]
     pub sigma_b: f64,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -281,7 +304,8 @@ pub struct FillArgs {
     /// Shape, comma separated, PyTorch layout (out, in, k...): e.g. 256,784.
     #[arg(long, allow_hyphen_values = true)]
     pub shape: String,
-    /// Weight layout for the fans: torch (out, in, k...), torch_transpose, jax (k..., in, out).
+    /// Weight layout: torch (out, in, k...), torch_transpose (in, out, k...), jax (k..., in,
+    /// out). Decides the fans, and the structure of orthogonal and dirac.
     #[arg(long, default_value = "torch")]
     pub layout: String,
     #[command(flatten)]

@@ -73,10 +73,23 @@ pub fn load_data(mnist: Option<&std::path::Path>, standardize: bool) -> Result<(
             "embedded MNIST subset (first 2,000 test images)".to_string(),
         ),
     };
+    non_empty(&data, &source)?;
     if standardize {
         data.normalize(Normalize::Standard);
     }
     Ok((data, source))
+}
+
+/// Refuses a data set without images (IDX files whose header says 0), before any `--batch`
+/// check would suggest a batch of 0.
+pub fn non_empty(data: &Mnist, source: &str) -> Result<()> {
+    if data.n == 0 {
+        bail!(
+            "the {source} has no images (its IDX files hold 0); give --mnist a directory with \
+             the standard MNIST files"
+        );
+    }
+    Ok(())
 }
 
 /// Images of the embedded subset used for training (the rest, 400, are the test set).
@@ -137,6 +150,22 @@ pub fn entries(inits: &[String], weights: Option<&Path>, defaults: &[&str]) -> R
     if let Some(w) = weights {
         out.push(Entry::File(w.to_path_buf()));
     }
+    // the same init twice would give the same column twice (same seed, same weights)
+    for i in 0..out.len() {
+        if let Some(j) = (0..i).find(|&j| out[j].label() == out[i].label()) {
+            let text = |k: usize| texts.get(k).cloned().unwrap_or_else(|| out[k].label());
+            let same = if text(i) == text(j) {
+                String::new()
+            } else {
+                format!(" ('{}' and '{}' are the same init)", text(j), text(i))
+            };
+            bail!(
+                "--init lists '{}' twice{same}; every entry starts from the same --seed, so a \
+                 repeat gives the same weights again: list each init once",
+                out[i].label()
+            );
+        }
+    }
     if out.is_empty() {
         bail!("--init is empty; give e.g. --init kaiming_uniform,normal:0.02");
     }
@@ -158,10 +187,24 @@ pub fn build_model<S: nninit::Stream>(
         Entry::Init(init) => {
             model.apply_with_data(init, stream, x, batch)?;
         }
-        // the error names the file already
-        Entry::File(p) => model.load_safetensors_file(p)?,
+        Entry::File(p) => model.load_safetensors_file(p).map_err(weights_error)?,
     }
     Ok(model)
+}
+
+/// A `--weights` file's error as one clause: `--weights FILE: what is wrong` (the loader's
+/// own message starts with the file name; this puts the flag before it, once).
+fn weights_error(e: nninit_diag::DiagError) -> anyhow::Error {
+    use nninit_diag::DiagError;
+    match e {
+        DiagError::Io { path, source } => {
+            anyhow::anyhow!("--weights {}: {source}", path.display())
+        }
+        DiagError::BadData { path, reason } => {
+            anyhow::anyhow!("--weights {}: {reason}", path.display())
+        }
+        other => anyhow::Error::new(other).context("--weights"),
+    }
 }
 
 /// The one code path of probe and train from an entry to the model they start from: a fresh
@@ -218,6 +261,10 @@ pub fn load_train_test(mnist: Option<&Path>, standardize: bool) -> Result<(Mnist
             (tr, te, src)
         }
     };
+    if let Some(dir) = mnist {
+        non_empty(&tr, &format!("MNIST training set in {}", dir.display()))?;
+        non_empty(&te, &format!("MNIST test set in {}", dir.display()))?;
+    }
     if standardize {
         tr.normalize(Normalize::Standard);
         te.normalize(Normalize::Standard);

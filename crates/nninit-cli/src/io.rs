@@ -1,10 +1,112 @@
 //! Files out: atomic writes (temp file + rename), `.npy` and `.safetensors` encoders, JSON
 //! on stdout. Element → byte views go through `bytemuck` (no hand-written conversions).
+//!
+//! Every temporary path is a [`PrivateTempDir`]: registered while it exists, so that the
+//! signal handler ([`install_signal_cleanup`]) removes it on SIGINT, SIGTERM or SIGHUP and
+//! nothing partial is left behind.
 
 use anyhow::{bail, Context, Result};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// The temporary directories that exist now (see [`PrivateTempDir`]).
+static TEMP_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temp_dirs() -> MutexGuard<'static, Vec<PathBuf>> {
+    // a panic elsewhere while holding the lock leaves a list that is still valid
+    TEMP_DIRS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Installs the handler of SIGINT, SIGTERM and SIGHUP (signal-hook, on its own thread):
+/// every registered [`PrivateTempDir`] is removed with its contents, then the process exits
+/// with 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM), as a shell reports a
+/// process killed by it. The handler keeps the registry locked until the exit, so no new
+/// temporary directory can appear after the cleanup.
+pub fn install_signal_cleanup() -> Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
+        .context("cannot install the signal handler")?;
+    std::thread::Builder::new()
+        .name("nninit-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let dirs = temp_dirs();
+                for d in dirs.iter() {
+                    let _ = std::fs::remove_dir_all(d);
+                }
+                std::process::exit(128 + sig);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(())
+}
+
+/// A private temporary directory: mode 0700, a random `.nninit-XXXXXX` name, created
+/// exclusively (`tempfile`) in a given directory, so nobody else can plant a file or link in
+/// it. While it exists it is registered for [`install_signal_cleanup`]; dropping it removes it
+/// with everything in it. The one way this module makes temporary paths: a helper that
+/// writes a file or a directory atomically creates one next to the target, writes inside it,
+/// renames the result into place ([`std::fs::rename`] of a file inside it, or
+/// [`PrivateTempDir::rename_to`] of the directory itself), then drops it.
+pub struct PrivateTempDir {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl PrivateTempDir {
+    /// Creates and registers a private temporary directory in `parent`.
+    ///
+    /// # Errors
+    /// Those of creating a directory in `parent` (missing, not writable, ...).
+    pub fn new_in(parent: &Path) -> std::io::Result<PrivateTempDir> {
+        // created and registered under the lock: a signal cannot fall between the two
+        let mut dirs = temp_dirs();
+        let mut b = tempfile::Builder::new();
+        b.prefix(".nninit-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            b.permissions(std::fs::Permissions::from_mode(0o700));
+        }
+        let dir = b.tempdir_in(parent)?;
+        dirs.push(dir.path().to_path_buf());
+        Ok(PrivateTempDir { dir: Some(dir) })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
+    }
+
+    /// Renames the directory itself to `target` (an atomic directory write: the finished
+    /// directory appears at once) and unregisters it. On error it stays registered, and is
+    /// removed when dropped.
+    #[allow(dead_code)] // for atomic directory writes (materialize); tested below
+    pub fn rename_to(mut self, target: &Path) -> std::io::Result<()> {
+        let mut dirs = temp_dirs();
+        let path = self.path().to_path_buf();
+        std::fs::rename(&path, target)?;
+        dirs.retain(|d| *d != path);
+        if let Some(d) = self.dir.take() {
+            // renamed away: nothing of it is left to remove
+            let _ = d.keep();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PrivateTempDir {
+    fn drop(&mut self) {
+        let mut dirs = temp_dirs();
+        if let Some(d) = self.dir.take() {
+            let path = d.path().to_path_buf();
+            // best effort: an error here must not turn a finished write into a failure
+            drop(d);
+            dirs.retain(|p| *p != path);
+        }
+    }
+}
 
 /// Prints `text` to stdout. A closed pipe (`nninit table | head`) ends the program quietly
 /// with status 0 instead of panicking, as Unix tools do.
@@ -116,17 +218,14 @@ pub fn write_atomic_via(path: &Path, write: impl FnOnce(&Path) -> Result<()>) ->
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmpdir = tempfile::Builder::new()
-        .prefix(".nninit-")
-        .tempdir_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot write {}: cannot create a temporary directory in {} (the file is \
-                 written there first, then renamed into place)",
-                path.display(),
-                dir.display()
-            )
-        })?;
+    let tmpdir = PrivateTempDir::new_in(dir).with_context(|| {
+        format!(
+            "cannot write {}: cannot create a temporary directory in {} (the file is \
+             written there first, then renamed into place)",
+            path.display(),
+            dir.display()
+        )
+    })?;
     let name = target
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_os_string());
@@ -301,6 +400,30 @@ mod tests {
         assert_eq!(&*le_bytes(&v), &want[..]);
         let h = [half::bf16::from_f32(0.5)];
         assert_eq!(&*le_bytes(&h), &h[0].to_le_bytes()[..]);
+    }
+
+    #[test]
+    fn private_temp_dirs_are_0700_registered_and_removed() {
+        let base = tempfile::tempdir().unwrap();
+        let t = PrivateTempDir::new_in(base.path()).unwrap();
+        let p = t.path().to_path_buf();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
+        assert!(temp_dirs().contains(&p));
+        std::fs::write(p.join("partial"), b"1").unwrap();
+        drop(t);
+        assert!(!p.exists() && !temp_dirs().contains(&p));
+        // a directory written in place, then renamed as a whole (atomic directory writes)
+        let t = PrivateTempDir::new_in(base.path()).unwrap();
+        let p = t.path().to_path_buf();
+        std::fs::write(p.join("f"), b"1").unwrap();
+        let target = base.path().join("done");
+        t.rename_to(&target).unwrap();
+        assert!(target.join("f").exists() && !p.exists() && !temp_dirs().contains(&p));
     }
 
     #[test]

@@ -10,6 +10,10 @@ mod stream;
 use clap::Parser;
 
 fn main() {
+    // before anything is written: a signal removes the temporary files and exits 130/143
+    if let Err(e) = io::install_signal_cleanup() {
+        eprintln!("warning: {e:#}; an interrupted write may leave a .nninit-* directory");
+    }
     let cli = args::Cli::parse();
     if let Err(e) = cmd::run(cli) {
         // One line, no backtrace: the chain of causes joined with ": ", skipping a cause

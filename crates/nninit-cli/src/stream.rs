@@ -67,16 +67,24 @@ pub enum AnyStream {
 
 impl AnyStream {
     /// The stream `rng` seeded with `seed`; `flavor` (default avx2) only with `--rng torch`,
-    /// `threads` (0 = all CPUs) only matters to Philox (other streams are sequential).
+    /// `threads` (default 0 = all CPUs) only with `--rng philox` (the other streams are
+    /// sequential).
     ///
     /// # Errors
-    /// `--flavor` given with a stream other than torch.
+    /// `--flavor` given with a stream other than torch, `--threads` with one other than philox.
     pub fn new(
         rng: RngKind,
         flavor: Option<FlavorArg>,
         seed: u64,
-        threads: usize,
+        threads: Option<usize>,
     ) -> anyhow::Result<AnyStream> {
+        if let (Some(t), false) = (threads, rng == RngKind::Philox) {
+            anyhow::bail!(
+                "--threads {t} applies only to --rng philox (--rng {} is a sequential stream: \
+                 one thread draws it); drop --threads or use --rng philox",
+                rng.name()
+            );
+        }
         if let (Some(f), false) = (flavor, rng == RngKind::Torch) {
             anyhow::bail!(
                 "--flavor {} applies only to --rng torch (PyTorch's kernel builds), not --rng {}",
@@ -90,9 +98,9 @@ impl AnyStream {
                     .with_flavor(flavor.unwrap_or(FlavorArg::Avx2).flavor()),
             ),
             RngKind::Std => AnyStream::Std(RngStream(rand::rngs::StdRng::seed_from_u64(seed))),
-            RngKind::Philox => {
-                AnyStream::Philox(nninit::Philox::new(seed).with_par(nninit::Par::threads(threads)))
-            }
+            RngKind::Philox => AnyStream::Philox(
+                nninit::Philox::new(seed).with_par(nninit::Par::threads(threads.unwrap_or(0))),
+            ),
         })
     }
 
@@ -169,8 +177,19 @@ mod tests {
 
     #[test]
     fn flavor_only_with_torch() {
-        assert!(AnyStream::new(RngKind::Std, Some(FlavorArg::Default), 0, 0).is_err());
-        assert!(AnyStream::new(RngKind::Torch, Some(FlavorArg::Default), 0, 0).is_ok());
-        assert!(AnyStream::new(RngKind::Philox, None, 0, 0).is_ok());
+        assert!(AnyStream::new(RngKind::Std, Some(FlavorArg::Default), 0, None).is_err());
+        assert!(AnyStream::new(RngKind::Torch, Some(FlavorArg::Default), 0, None).is_ok());
+        assert!(AnyStream::new(RngKind::Philox, None, 0, None).is_ok());
+    }
+
+    #[test]
+    fn threads_only_with_philox() {
+        for rng in [RngKind::Torch, RngKind::Std] {
+            let e = AnyStream::new(rng, None, 0, Some(2))
+                .err()
+                .map(|e| e.to_string());
+            assert!(e.is_some_and(|e| e.contains("only to --rng philox")));
+        }
+        assert!(AnyStream::new(RngKind::Philox, None, 0, Some(2)).is_ok());
     }
 }

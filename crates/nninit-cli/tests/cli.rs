@@ -177,7 +177,7 @@ fn bad_input_gets_one_clear_line() {
         "--shape",
     );
     fails_with(
-        &["theory", "--sigma-b", "-0.5"],
+        &["theory", "--sigma-w", "1", "--sigma-b", "-0.5"],
         "--sigma-b -0.5 must be finite and >= 0",
     );
     fails_with(

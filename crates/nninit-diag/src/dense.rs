@@ -51,8 +51,8 @@ type Recorder<'a, F> = &'a mut dyn FnMut(usize, &[F]);
 
 /// What the memory errors name.
 const STATE: &str = "the network's parameters and training state";
-/// What the memory errors of the forward pass name.
-const FORWARD: &str = "the forward pass: use a smaller --batch or smaller layers";
+/// What the memory errors of the forward pass's input name.
+const INPUT: &str = "the forward pass's input: use a smaller --batch";
 
 impl<F: Gemm> Param<F> {
     fn new(value: &[f32]) -> Result<Param<F>> {
@@ -214,17 +214,52 @@ impl<F: Gemm> DenseNet<F> {
             if let DLayer::Linear { fo, .. } = l {
                 width = *fo;
             }
-            try_resize(&mut self.acts[i + 1], batch.saturating_mul(width), FORWARD)?;
+            if try_resize(&mut self.acts[i + 1], batch.saturating_mul(width), "").is_err() {
+                return Err(self.forward_oom(batch));
+            }
         }
         self.batch = batch;
         Ok(())
+    }
+
+    /// The out-of-memory error of the forward pass: the layer outputs of `batch` images need
+    /// so much, the parameters (with their gradients and optimiser state) hold so much, and the
+    /// fix named is for the larger of the two (a smaller `--batch` does not help when the
+    /// weights fill the memory).
+    fn forward_oom(&self, batch: usize) -> DiagError {
+        let size = std::mem::size_of::<F>() as u128;
+        let mut width = self.in_features as u128;
+        let mut per_image = 0u128;
+        for l in &self.layers {
+            if let DLayer::Linear { fo, .. } = l {
+                width = *fo as u128;
+            }
+            per_image += width;
+        }
+        let outputs = per_image * batch as u128 * size;
+        let params = self
+            .params()
+            .map(|p| (p.value.len() + p.grad.len() + p.m.len() + p.v.len()) as u128)
+            .sum::<u128>()
+            * size;
+        let fix = if outputs >= params {
+            "use a smaller --batch"
+        } else {
+            "the parameters are the bulk: use smaller layers (--arch, or --depth/--width)"
+        };
+        DiagError::InvalidSpec(format!(
+            "not enough memory for the forward pass: the layer outputs of {batch} images need \
+             {} MiB beside the {} MiB the parameters take; {fix}",
+            outputs.div_ceil(1 << 20),
+            params.div_ceil(1 << 20)
+        ))
     }
 
     /// `x` as `F` values (borrowed for `f32`).
     fn input(x: &[f32]) -> Result<Cow<'_, [F]>> {
         F::from_f32_slice(x).ok_or_else(|| {
             DiagError::InvalidSpec(format!(
-                "not enough memory for {FORWARD} ({} MiB)",
+                "not enough memory for {INPUT} ({} MiB)",
                 x.len().saturating_mul(std::mem::size_of::<F>()) >> 20
             ))
         })
@@ -273,7 +308,7 @@ impl<F: Gemm> DenseNet<F> {
     pub fn set_input(&mut self, x: &[f32], batch: usize) -> Result<()> {
         self.prepare(x.len(), batch)?;
         self.batch = 0;
-        try_resize(&mut self.acts[0], x.len(), FORWARD)?;
+        try_resize(&mut self.acts[0], x.len(), INPUT)?;
         for (d, &s) in self.acts[0].iter_mut().zip(x) {
             *d = F::from_f32(s);
         }
@@ -569,5 +604,29 @@ impl<F: Gemm> DenseNet<F> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a panic in a test is a failure
+    use super::*;
+
+    #[test]
+    fn forward_memory_error_names_what_is_large() {
+        let model = Sequential::mlp(&[784, 512, 10], Activation::Relu).unwrap();
+        let net = DenseNet::<f32>::new(&model).unwrap();
+        // (512 + 512 + 10) outputs per image, 4 bytes each; 407,050 parameters: 1.6 MiB
+        let e = net.forward_oom(1).to_string();
+        assert!(
+            e.contains("use smaller layers") && !e.contains("--batch"),
+            "{e}"
+        );
+        let e = net.forward_oom(100_000).to_string();
+        assert!(e.contains("use a smaller --batch"), "{e}");
+        assert!(
+            e.contains("100000 images need 395 MiB beside the 2 MiB"),
+            "{e}"
+        );
     }
 }

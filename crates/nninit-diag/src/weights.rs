@@ -185,12 +185,22 @@ impl Sequential {
     /// Reads a safetensors file with [`Sequential::load_safetensors`].
     ///
     /// # Errors
-    /// [`DiagError::Io`] when the file cannot be read; as [`Sequential::load_safetensors`].
+    /// [`DiagError::Io`] when the file cannot be read or is not a regular file (a FIFO, a
+    /// device or a directory is refused before it is opened: reading a FIFO would wait for a
+    /// writer forever, as the MNIST loader also avoids); as [`Sequential::load_safetensors`].
     pub fn load_safetensors_file(&mut self, path: &Path) -> Result<()> {
-        let bytes = std::fs::read(path).map_err(|source| DiagError::Io {
+        let io_err = |source| DiagError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let meta = std::fs::metadata(path).map_err(io_err)?;
+        if !meta.is_file() {
+            return Err(io_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file (a directory, FIFO or device); give a .safetensors file",
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(io_err)?;
         self.load_safetensors(&bytes, path)
     }
 

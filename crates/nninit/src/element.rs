@@ -152,6 +152,50 @@ impl Element for f16 {
     }
 }
 
+/// The value of `T` nearest `x` on the side `up` (at or above `x` if `up`, else at or below),
+/// as f64 (exact: every `T` value is an f64). A bound beyond `T`'s finite range stays
+/// infinite: draws beyond that range then overflow to ±∞, as they do for `normal` (clamping
+/// them to `T::MAX` would silently pile them up there).
+pub(crate) fn round_inward<T: Element>(x: f64, up: bool) -> f64 {
+    let t = T::from_f64(x).to_f64();
+    if t.is_infinite() {
+        return t;
+    }
+    if (up && t >= x) || (!up && t <= x) {
+        return t;
+    }
+    // one step of T from `t` towards `x`; sign-magnitude bits for the 16-bit types
+    let step16 = |bits: u16| -> u16 {
+        if bits & 0x7FFF == 0 {
+            if up {
+                1
+            } else {
+                0x8001
+            }
+        } else if up != (bits & 0x8000 != 0) {
+            bits + 1
+        } else {
+            bits - 1
+        }
+    };
+    match T::DTYPE {
+        DType::F64 => {
+            if up {
+                t.next_up()
+            } else {
+                t.next_down()
+            }
+        }
+        DType::F32 => f64::from(if up {
+            (t as f32).next_up()
+        } else {
+            (t as f32).next_down()
+        }),
+        DType::BF16 => bf16::from_bits(step16(bf16::from_f64(t).to_bits())).to_f64(),
+        DType::F16 => f16::from_bits(step16(f16::from_f64(t).to_bits())).to_f64(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

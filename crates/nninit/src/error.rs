@@ -12,7 +12,10 @@ pub enum InitError {
         shape: Vec<usize>,
     },
     /// The scheme only works on tensors of specific ranks (eye: 2-D; dirac: 3/4/5-D; ...).
-    #[error("{scheme} needs a tensor of rank {expected}, got shape {shape:?}")]
+    #[error(
+        "{scheme} needs a tensor of rank {expected}, got shape {shape:?}{}",
+        rank_hint(scheme, shape)
+    )]
     WrongRank {
         /// The scheme's name.
         scheme: &'static str,
@@ -61,12 +64,13 @@ pub enum InitError {
         /// The value given.
         sparsity: f64,
     },
-    /// `dirac`: dim 0 is not divisible by `groups` (or groups is 0).
+    /// `dirac`: the out-channel dim (dim 0; the last under [`Layout::Jax`](crate::Layout::Jax))
+    /// is not divisible by `groups` (or groups is 0).
     #[error(
-        "dirac: dim 0 ({dim0}) must be divisible by groups ({groups}), and groups must be >= 1"
+        "dirac: the out-channel dim ({dim0}; dim 0 in PyTorch's layout, the last in JAX's) must be divisible by groups ({groups}), and groups must be >= 1"
     )]
     BadGroups {
-        /// Size of dim 0.
+        /// Size of the out-channel dim.
         dim0: usize,
         /// Groups given.
         groups: usize,
@@ -143,6 +147,57 @@ pub enum InitError {
     /// The scheme cannot be drawn from this kind of stream or in this dtype.
     #[error("{0}")]
     Unsupported(String),
+    /// A name (layout, kernel flavour, ...) is not one of the known values.
+    #[error("unknown {what} '{value}'; expected one of: {expected}")]
+    UnknownValue {
+        /// What was named ("layout", "flavor").
+        what: &'static str,
+        /// The text given.
+        value: String,
+        /// The known values, comma separated.
+        expected: &'static str,
+    },
+    /// The working memory a fill needs besides the tensor (e.g. orthogonal's QR) could not
+    /// be allocated. Checked before anything is drawn: nothing is written, the stream is not
+    /// advanced.
+    #[error(
+        "not enough memory for {what}: it needs {} MiB of working memory besides the tensor \
+         (use a smaller shape, or a machine or limit with more memory)",
+        .bytes.div_ceil(1 << 20)
+    )]
+    OutOfMemory {
+        /// What needed it (e.g. "orthogonal 12000x12000 (QR in f64)").
+        what: String,
+        /// Bytes requested.
+        bytes: u128,
+    },
+}
+
+/// The scheme to use instead, when a rank error has an obvious one.
+fn rank_hint(scheme: &str, shape: &[usize]) -> &'static str {
+    match (scheme, shape.len()) {
+        ("eye", 3..=5) => "; for a convolution weight use dirac (the identity of a convolution)",
+        ("dirac", 2) => "; for a 2-D weight use eye (the identity matrix)",
+        _ => "",
+    }
+}
+
+/// Reserves `bytes` of memory and frees it at once: a fill's working buffers are checked this
+/// way before anything is drawn, so that running out of memory is an
+/// [`InitError::OutOfMemory`] instead of an abort inside an allocation that cannot fail
+/// gracefully (faer's, `vec!`'s). Address space freed here is what the buffers get back.
+pub(crate) fn check_memory(bytes: u128, what: impl FnOnce() -> String) -> Result<()> {
+    let fits = usize::try_from(bytes)
+        .ok()
+        .is_some_and(|b| Vec::<u8>::new().try_reserve_exact(b).is_ok());
+    if fits {
+        Ok(())
+    } else {
+        Err(InitError::OutOfMemory {
+            what: what(),
+            bytes,
+        })
+    }
 }
 
 /// `did you mean 'x'? ` (or nothing), for [`InitError::UnknownScheme`].

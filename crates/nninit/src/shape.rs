@@ -95,9 +95,10 @@ impl std::str::FromStr for Layout {
             "torch" | "pytorch" => Ok(Layout::Torch),
             "torch_transpose" | "torch-transpose" => Ok(Layout::TorchTranspose),
             "jax" | "tf" | "keras" | "hwio" => Ok(Layout::Jax),
-            _ => Err(InitError::BadSpec {
-                scheme: "layout".into(),
-                reason: format!("unknown layout '{s}'; expected torch, torch_transpose or jax"),
+            _ => Err(InitError::UnknownValue {
+                what: "layout",
+                value: s.to_string(),
+                expected: "torch, torch_transpose, jax",
             }),
         }
     }

@@ -156,7 +156,15 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let orthogonal = if a.ortho > 0 {
         let on = a.ortho;
         let shape = Shape::new(&[on, on])?;
-        let mut w = vec![0f32; shape.numel()];
+        let mut w: Vec<f32> = Vec::new();
+        w.try_reserve_exact(shape.numel()).map_err(|_| {
+            anyhow::anyhow!(
+                "--ortho {on}: not enough memory for the {on}x{on} f32 matrix ({} MiB); use a \
+                 smaller --ortho (0 skips it)",
+                (shape.numel() as u128 * 4) >> 20
+            )
+        })?;
+        w.resize(shape.numel(), 0.0);
         let init = Init::Orthogonal { gain: 1.0 };
         let mut err = None;
         let (t, _) = time(a.ortho_runs, || {
@@ -166,7 +174,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             }
         });
         if let Some(e) = err {
-            return Err(e.into());
+            return Err(anyhow::Error::new(e).context(format!("--ortho {on}")));
         }
         Some(Ortho {
             n: on,

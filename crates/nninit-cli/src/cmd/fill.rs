@@ -99,6 +99,14 @@ pub fn run(a: &FillArgs) -> Result<()> {
         }
     };
     let mut stream = a.stream.stream()?;
+    if shape.numel() == 0 {
+        // PyTorch's nn.init functions warn likewise (torch/nn/init.py, _no_grad_* helpers)
+        eprintln!(
+            "warning: Initializing zero-element tensors is a no-op (--shape {} has no \
+             elements; an empty tensor is written)",
+            a.shape
+        );
+    }
     if let Some(name) = &a.name {
         if name.trim().is_empty() {
             bail!("--name is empty; give a parameter name such as 0.weight");
@@ -176,6 +184,20 @@ fn write<T: Element + bytemuck::Pod, S: Stream>(
             }
             crate::io::write_safetensors(p, "weight", st, shape.dims(), &v, meta)?;
         }
+    }
+    if let Out::Npy(p) | Out::Safetensors(p) = *out {
+        // one line on success (stdout holds only the JSON with --out -)
+        crate::io::print_stdout(&format!(
+            "wrote {}: {init}, shape {shape}, {dtype}, seed {}, rng {}{}{}\n",
+            p.display(),
+            a.stream.seed,
+            rng,
+            flavor.map(|f| format!(" ({f})")).unwrap_or_default(),
+            a.name
+                .as_deref()
+                .map(|n| format!(", name {n}"))
+                .unwrap_or_default(),
+        ))?;
     }
     Ok(())
 }

@@ -50,6 +50,7 @@ pub fn run(a: &LsuvArgs) -> Result<()> {
             "embedded MNIST subset (first 2,000 test images)".to_string(),
         ),
     };
+    crate::experiment::non_empty(&data, &source)?;
     if a.standardize {
         data.normalize(Normalize::Standard);
     }

@@ -1,7 +1,7 @@
 //! `nninit train`: train the MLP once per init on MNIST, same data order, and compare.
 
 use crate::args::TrainArgs;
-use crate::experiment::{self, LSUV_BATCH};
+use crate::experiment::{self, Entry, LSUV_BATCH};
 use crate::report::train::{InitTraining, RunConfig, TrainReport};
 use crate::report::{self};
 use crate::stream::data_order_rng;
@@ -46,10 +46,18 @@ pub fn train_all(a: &TrainArgs) -> Result<TrainReport> {
     // a bad --flavor fails here, before the data is loaded
     let rng_label = a.stream.stream()?.label();
     let optimizer = match a.optim.as_str() {
-        "adam" => Optimizer::adam(a.lr.unwrap_or(1e-3)),
+        "adam" => {
+            if let Some(m) = a.momentum {
+                bail!(
+                    "--momentum {m} applies only to --optim sgd (Adam's first-moment decay is \
+                     its beta1 = 0.9); drop --momentum or use --optim sgd"
+                );
+            }
+            Optimizer::adam(a.lr.unwrap_or(1e-3))
+        }
         _ => Optimizer::Sgd {
             lr: a.lr.unwrap_or(0.01),
-            momentum: a.momentum,
+            momentum: a.momentum.unwrap_or(0.9),
         },
     };
     optimizer.validate()?;
@@ -88,7 +96,11 @@ pub fn train_all(a: &TrainArgs) -> Result<TrainReport> {
         let label = entry.label();
         bar.set_message(label.clone());
         let mut model = experiment::initial_model(entry, &widths, act, &a.stream, lsuv_x, lsuv_n)
-            .with_context(|| format!("init {label}"))?;
+            .map_err(|e| match entry {
+            // a file's error names it (--weights FILE: ...) already
+            Entry::File(_) => e,
+            Entry::Init(_) => e.context(format!("init {label}")),
+        })?;
         experiment::save_init(a.save_init.as_deref(), k, &model)?;
         let base = (k * steps) as u64;
         // the data order: its own generator derived from --seed (the same for every init and

@@ -71,12 +71,13 @@ fn optim_text(c: &TrainConfig) -> String {
 /// summary per init.
 pub fn train_text(r: &TrainReport) -> String {
     let mut out = format!(
-        "MLP {} ({}), {}, batch {}, {} epochs, seed {}, rng {}\ndata: {}\n\n",
+        "MLP {} ({}), {}, batch {}, {} epoch{}, seed {}, rng {}\ndata: {}\n\n",
         super::arch_text(&r.arch),
         r.activation,
         optim_text(&r.config.train),
         r.config.train.batch,
         r.config.train.epochs,
+        if r.config.train.epochs == 1 { "" } else { "s" },
         r.config.seed,
         r.config.rng,
         r.data

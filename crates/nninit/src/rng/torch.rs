@@ -300,6 +300,16 @@ impl TorchBits for TorchGenerator {
     fn set_double_normal(&mut self, v: f64) {
         self.next_double_normal = Some(v);
     }
+    fn discard(&mut self, mut k: u64) {
+        while k > 0 {
+            if self.pos >= N {
+                self.twist();
+            }
+            let step = k.min((N - self.pos) as u64);
+            self.pos += step as usize;
+            k -= step;
+        }
+    }
 }
 
 impl RngCore for TorchGenerator {

@@ -85,9 +85,10 @@ impl std::str::FromStr for Flavor {
         match s.to_ascii_lowercase().as_str() {
             "avx2" | "avx512" => Ok(Flavor::Avx2),
             "default" | "scalar" => Ok(Flavor::Default),
-            _ => Err(InitError::BadSpec {
-                scheme: "flavor".into(),
-                reason: format!("unknown kernel flavor '{s}'; expected avx2 or default"),
+            _ => Err(InitError::UnknownValue {
+                what: "kernel flavor",
+                value: s.to_string(),
+                expected: "avx2, default",
             }),
         }
     }
@@ -110,12 +111,15 @@ pub(crate) trait TorchBits {
     fn take_double_normal(&mut self) -> Option<f64>;
     /// Caches a standard-normal sample for the next small-tensor element.
     fn set_double_normal(&mut self, v: f64);
+    /// Advances the engine by `k` `random()` outputs without tempering them (the state a
+    /// copy would reach by drawing and dropping `k` values).
+    fn discard(&mut self, k: u64);
 }
 
 /// Draws `sampler` into the contiguous tensor `out` with PyTorch's kernel for it:
 /// `tensor.uniform_(low, high)`, `tensor.normal_(mean, std)` or
 /// `nn.init.trunc_normal_(tensor, mean, std, a, b)`.
-pub(crate) fn sample<T: Element, G: TorchBits + ?Sized>(
+pub(crate) fn sample<T: Element, G: TorchBits + Clone>(
     g: &mut G,
     sampler: &Sampler,
     out: &mut [T],
@@ -161,6 +165,59 @@ fn madd_f64(x: f64, r: f64, a: f64, fused: bool) -> f64 {
 
 // ------------------------------------------------------------------ uniform_
 
+/// One element of `tensor.uniform_(low, high)` at a time (see [`uniform`]): the transform's
+/// constants, computed once per tensor.
+struct UniformKernel<T> {
+    low: f64,
+    high: f64,
+    range: f64,
+    low32: f32,
+    range32: f32,
+    low_t: T,
+    high_t: T,
+    fused: bool,
+}
+
+impl<T: Element> UniformKernel<T> {
+    fn new(flavor: Flavor, low: f64, high: f64) -> Self {
+        let (low32, high32) = (low as f32, high as f32);
+        UniformKernel {
+            low,
+            high,
+            range: high - low,
+            low32,
+            range32: high32 - low32,
+            low_t: T::from_f32(low32),
+            high_t: T::from_f32(high32),
+            fused: flavor.fused(),
+        }
+    }
+
+    /// `random()` outputs one draw consumes: 2 for f64 (`random64()`), else 1.
+    fn words(&self) -> u64 {
+        if T::DTYPE == DType::F64 {
+            2
+        } else {
+            1
+        }
+    }
+
+    #[inline]
+    fn draw<G: TorchBits + ?Sized>(&self, g: &mut G) -> T {
+        if T::DTYPE == DType::F64 {
+            let y = madd_f64(unit_f64(g), self.range, self.low, self.fused);
+            T::from_f64(if y == self.high { self.low } else { y })
+        } else {
+            let y = T::from_f32(madd_f32(unit_f32(g), self.range32, self.low32, self.fused));
+            if y == self.high_t {
+                self.low_t
+            } else {
+                y
+            }
+        }
+    }
+}
+
 /// `tensor.uniform_(low, high)`.
 ///
 /// f64: `x = (random64() & (2⁵³−1))·2⁻⁵³`, value `x·(high−low) + low` in f64 (fused for
@@ -170,21 +227,9 @@ fn madd_f64(x: f64, r: f64, a: f64, fused: bool) -> f64 {
 /// (f64: one `random64()`).
 fn uniform<T: Element, G: TorchBits + ?Sized>(g: &mut G, out: &mut [T], low: f64, high: f64) {
     clear_upper_state();
-    let fused = g.flavor().fused();
-    if T::DTYPE == DType::F64 {
-        let r = high - low;
-        for v in out.iter_mut() {
-            let y = madd_f64(unit_f64(g), r, low, fused);
-            *v = T::from_f64(if y == high { low } else { y });
-        }
-        return;
-    }
-    let (fr, to) = (low as f32, high as f32);
-    let r = to - fr;
-    let (fr_t, to_t) = (T::from_f32(fr), T::from_f32(to));
+    let k = UniformKernel::<T>::new(g.flavor(), low, high);
     for v in out.iter_mut() {
-        let y = T::from_f32(madd_f32(unit_f32(g), r, fr, fused));
-        *v = if y == to_t { fr_t } else { y };
+        *v = k.draw(g);
     }
 }
 
@@ -206,7 +251,7 @@ fn normal_double<G: TorchBits + ?Sized>(g: &mut G, mean: f64, std: f64, fused: b
     madd_f64(r * theta.cos(), std, mean, fused)
 }
 
-/// `tensor.normal_(mean, std)` on a contiguous tensor.
+/// `tensor.normal_(mean, std)` on a contiguous tensor (in place: no buffer besides `out`).
 ///
 /// - numel ≥ 16, f32: all `n` uniforms first (24 bits), a 16-element Box–Muller block at every
 ///   multiple of 16 that fits, and if `n % 16 != 0` the last 16 elements are **recomputed**
@@ -218,79 +263,85 @@ fn normal_double<G: TorchBits + ?Sized>(g: &mut G, mean: f64, std: f64, fused: b
 /// - numel < 16: per element the double path with the cache (see [`Flavor`]), cast
 ///   f64 → f32 (→ bf16/f16).
 fn normal<T: Element, G: TorchBits + ?Sized>(g: &mut G, out: &mut [T], mean: f64, std: f64) {
+    normal_blocks(g, out.len(), mean, std, |start, vals: &[T]| {
+        out[start..start + vals.len()].copy_from_slice(vals)
+    });
+}
+
+/// [`normal`] of `n` elements, computed block by block: `emit(start, values)` receives the
+/// final values of elements `start..start + values.len()`, every element exactly once, in
+/// increasing order, with the draws in PyTorch's order. A block's transform reads only its own
+/// 16 uniforms, so drawing them just before it (instead of all `n` first) draws the same
+/// numbers; the f32/f64 tail's wasted first-pass uniforms are drawn and dropped.
+fn normal_blocks<T: Element, G: TorchBits + ?Sized>(
+    g: &mut G,
+    n: usize,
+    mean: f64,
+    std: f64,
+    mut emit: impl FnMut(usize, &[T]),
+) {
     clear_upper_state();
-    let n = out.len();
     let flavor = g.flavor();
     if n < 16 {
-        for v in out.iter_mut() {
+        for i in 0..n {
             let x = normal_double(g, mean, std, flavor.fused());
-            *v = if T::DTYPE == DType::F64 {
+            let v = if T::DTYPE == DType::F64 {
                 T::from_f64(x)
             } else {
                 T::from_f32(x as f32)
             };
+            emit(i, &[v]);
         }
         return;
     }
-    match T::DTYPE {
+    let (m, s) = (mean as f32, std as f32);
+    // 16 fresh uniforms through the dtype's Box–Muller block
+    let block = |g: &mut G, vals: &mut [T; 16]| match T::DTYPE {
         DType::F64 => {
-            let mut data: Vec<f64> = (0..n).map(|_| unit_f64(g)).collect();
-            let mut i = 0;
-            while i + 16 <= n {
-                nf16_f64(&mut data[i..i + 16], mean, std);
-                i += 16;
+            let mut d = [0f64; 16];
+            for v in d.iter_mut() {
+                *v = unit_f64(g);
             }
-            if !n.is_multiple_of(16) {
-                let tail = &mut data[n - 16..];
-                for v in tail.iter_mut() {
-                    *v = unit_f64(g);
-                }
-                nf16_f64(tail, mean, std);
-            }
-            for (o, x) in out.iter_mut().zip(data) {
+            nf16_f64(&mut d, mean, std);
+            for (o, x) in vals.iter_mut().zip(d) {
                 *o = T::from_f64(x);
             }
         }
-        DType::F32 => {
-            let (m, s) = (mean as f32, std as f32);
-            let mut data: Vec<f32> = (0..n).map(|_| unit_f32(g)).collect();
-            let mut i = 0;
-            while i + 16 <= n {
-                nf16_f32(flavor, &mut data[i..i + 16], m, s);
-                i += 16;
+        DType::F32 | DType::BF16 | DType::F16 => {
+            let mut d = [0f32; 16];
+            for v in d.iter_mut() {
+                *v = unit_f32(g);
             }
-            if !n.is_multiple_of(16) {
-                let tail = &mut data[n - 16..];
-                for v in tail.iter_mut() {
-                    *v = unit_f32(g);
-                }
-                nf16_f32(flavor, tail, m, s);
-            }
-            for (o, x) in out.iter_mut().zip(data) {
+            nf16_f32(flavor, &mut d, m, s);
+            for (o, x) in vals.iter_mut().zip(d) {
                 *o = T::from_f32(x);
             }
         }
-        DType::BF16 | DType::F16 => {
-            let (m, s) = (mean as f32, std as f32);
-            let mut block = [0f32; 16];
-            let mut fill_block = |g: &mut G, dst: &mut [T]| {
-                for v in block.iter_mut() {
-                    *v = unit_f32(g);
-                }
-                nf16_f32(flavor, &mut block, m, s);
-                for (o, x) in dst.iter_mut().zip(block.iter()) {
-                    *o = T::from_f32(*x);
-                }
-            };
-            let mut i = 0;
-            while i + 16 <= n {
-                fill_block(g, &mut out[i..i + 16]);
-                i += 16;
-            }
-            if !n.is_multiple_of(16) {
-                fill_block(g, &mut out[n - 16..]);
-            }
+    };
+    let full = n - n % 16;
+    // with a tail, the last 16 elements are the tail block's
+    let keep = if full == n { n } else { n - 16 };
+    let mut vals = [T::ZERO; 16];
+    for start in (0..full).step_by(16) {
+        block(g, &mut vals);
+        let end = (start + 16).min(keep);
+        if end > start {
+            emit(start, &vals[..end - start]);
         }
+    }
+    if full != n {
+        // f32/f64 drew uniforms for the incomplete block in the first pass, then drop them
+        match T::DTYPE {
+            DType::F64 => (full..n).for_each(|_| {
+                let _ = unit_f64(g);
+            }),
+            DType::F32 => (full..n).for_each(|_| {
+                let _ = unit_f32(g);
+            }),
+            DType::BF16 | DType::F16 => {}
+        }
+        block(g, &mut vals);
+        emit(n - 16, &vals);
     }
 }
 
@@ -471,8 +522,12 @@ fn opmath_scalar<T: Element>(x: f64) -> f64 {
 ///   tensor ops do; `log(u)` is the correctly rounded log (PyTorch's vectorised `log_` agrees
 ///   except within an ulp of a tie).
 ///
-/// The number of draws depends on the data (as in PyTorch).
-fn trunc_normal<T: Element, G: TorchBits + ?Sized>(
+/// The number of draws depends on the data (as in PyTorch). Memory: none besides `out` (PyTorch
+/// allocates full-size redraw, proposal and acceptance tensors): redraws are streamed block by
+/// block, and in the uniform branch the pending elements are marked NaN in `out` (a proposal in
+/// `[a, b]` never is) while a copy of the generator, run ahead by the proposals' draws, yields
+/// each round's acceptance draws beside its proposals.
+fn trunc_normal<T: Element, G: TorchBits + Clone>(
     g: &mut G,
     out: &mut [T],
     mean: f64,
@@ -493,14 +548,15 @@ fn trunc_normal<T: Element, G: TorchBits + ?Sized>(
             x < lo || x > hi
         };
         normal(g, out, mean, std);
-        let mut redraw = vec![T::ZERO; n];
         while out.iter().any(outside) {
-            normal(g, &mut redraw, mean, std);
-            for (o, r) in out.iter_mut().zip(redraw.iter()) {
-                if outside(o) {
-                    *o = *r;
+            // a full-size normal_ whose values replace the elements still outside
+            normal_blocks(g, n, mean, std, |start, vals: &[T]| {
+                for (o, r) in out[start..start + vals.len()].iter_mut().zip(vals) {
+                    if outside(o) {
+                        *o = *r;
+                    }
                 }
-            }
+            });
         }
         return;
     }
@@ -521,24 +577,33 @@ fn trunc_normal<T: Element, G: TorchBits + ?Sized>(
         round_t::<T>(t - lp_s)
     };
     let log_t = |u: T| round_t::<T>(u.to_f64().ln());
+    let proposal = UniformKernel::<T>::new(g.flavor(), a, b);
+    let unit = UniformKernel::<T>::new(g.flavor(), 0.0, 1.0);
+    let pending = T::from_f64(f64::NAN);
+    let is_pending = |v: &T| v.to_f64().is_nan();
     uniform(g, out, a, b);
-    let mut accept_buf = vec![T::ZERO; n];
-    uniform(g, &mut accept_buf, 0.0, 1.0);
-    let mut pending: Vec<bool> = out
-        .iter()
-        .zip(accept_buf.iter())
-        .map(|(&c, &u)| log_t(u) > log_density(c))
-        .collect();
-    let mut cand = vec![T::ZERO; n];
-    while pending.iter().any(|&p| p) {
-        uniform(g, &mut cand, a, b);
-        uniform(g, &mut accept_buf, 0.0, 1.0);
-        for i in 0..n {
-            if pending[i] {
-                out[i] = cand[i];
-                pending[i] = log_t(accept_buf[i]) > log_density(cand[i]);
+    for o in out.iter_mut() {
+        if log_t(unit.draw(g)) > log_density(*o) {
+            *o = pending;
+        }
+    }
+    while out.iter().any(is_pending) {
+        // PyTorch draws n proposals, then n acceptance uniforms: `ahead` starts where the
+        // acceptance draws do
+        let mut ahead = g.clone();
+        ahead.discard(n as u64 * proposal.words());
+        for o in out.iter_mut() {
+            let c = proposal.draw(g);
+            let u = unit.draw(&mut ahead);
+            if is_pending(o) {
+                *o = if log_t(u) > log_density(c) {
+                    pending
+                } else {
+                    c
+                };
             }
         }
+        *g = ahead;
     }
 }
 
@@ -568,6 +633,253 @@ pub(crate) fn randperm<G: TorchBits + ?Sized>(g: &mut G, n: usize) -> Vec<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The kernels as they were before they drew in place (full-size buffers, as PyTorch),
+    // kept to check that the in-place ones draw the same numbers and leave the generator
+    // in the same state.
+    fn ref_uniform<T: Element, G: TorchBits + ?Sized>(
+        g: &mut G,
+        out: &mut [T],
+        low: f64,
+        high: f64,
+    ) {
+        clear_upper_state();
+        let fused = g.flavor().fused();
+        if T::DTYPE == DType::F64 {
+            let r = high - low;
+            for v in out.iter_mut() {
+                let y = madd_f64(unit_f64(g), r, low, fused);
+                *v = T::from_f64(if y == high { low } else { y });
+            }
+            return;
+        }
+        let (fr, to) = (low as f32, high as f32);
+        let r = to - fr;
+        let (fr_t, to_t) = (T::from_f32(fr), T::from_f32(to));
+        for v in out.iter_mut() {
+            let y = T::from_f32(madd_f32(unit_f32(g), r, fr, fused));
+            *v = if y == to_t { fr_t } else { y };
+        }
+    }
+
+    fn ref_normal<T: Element, G: TorchBits + ?Sized>(
+        g: &mut G,
+        out: &mut [T],
+        mean: f64,
+        std: f64,
+    ) {
+        clear_upper_state();
+        let n = out.len();
+        let flavor = g.flavor();
+        if n < 16 {
+            for v in out.iter_mut() {
+                let x = normal_double(g, mean, std, flavor.fused());
+                *v = if T::DTYPE == DType::F64 {
+                    T::from_f64(x)
+                } else {
+                    T::from_f32(x as f32)
+                };
+            }
+            return;
+        }
+        match T::DTYPE {
+            DType::F64 => {
+                let mut data: Vec<f64> = (0..n).map(|_| unit_f64(g)).collect();
+                let mut i = 0;
+                while i + 16 <= n {
+                    nf16_f64(&mut data[i..i + 16], mean, std);
+                    i += 16;
+                }
+                if !n.is_multiple_of(16) {
+                    let tail = &mut data[n - 16..];
+                    for v in tail.iter_mut() {
+                        *v = unit_f64(g);
+                    }
+                    nf16_f64(tail, mean, std);
+                }
+                for (o, x) in out.iter_mut().zip(data) {
+                    *o = T::from_f64(x);
+                }
+            }
+            DType::F32 => {
+                let (m, s) = (mean as f32, std as f32);
+                let mut data: Vec<f32> = (0..n).map(|_| unit_f32(g)).collect();
+                let mut i = 0;
+                while i + 16 <= n {
+                    nf16_f32(flavor, &mut data[i..i + 16], m, s);
+                    i += 16;
+                }
+                if !n.is_multiple_of(16) {
+                    let tail = &mut data[n - 16..];
+                    for v in tail.iter_mut() {
+                        *v = unit_f32(g);
+                    }
+                    nf16_f32(flavor, tail, m, s);
+                }
+                for (o, x) in out.iter_mut().zip(data) {
+                    *o = T::from_f32(x);
+                }
+            }
+            DType::BF16 | DType::F16 => {
+                let (m, s) = (mean as f32, std as f32);
+                let mut block = [0f32; 16];
+                let mut fill_block = |g: &mut G, dst: &mut [T]| {
+                    for v in block.iter_mut() {
+                        *v = unit_f32(g);
+                    }
+                    nf16_f32(flavor, &mut block, m, s);
+                    for (o, x) in dst.iter_mut().zip(block.iter()) {
+                        *o = T::from_f32(*x);
+                    }
+                };
+                let mut i = 0;
+                while i + 16 <= n {
+                    fill_block(g, &mut out[i..i + 16]);
+                    i += 16;
+                }
+                if !n.is_multiple_of(16) {
+                    fill_block(g, &mut out[n - 16..]);
+                }
+            }
+        }
+    }
+
+    fn ref_trunc_normal<T: Element, G: TorchBits + ?Sized>(
+        g: &mut G,
+        out: &mut [T],
+        mean: f64,
+        std: f64,
+        a: f64,
+        b: f64,
+    ) {
+        clear_upper_state();
+        let n = out.len();
+        if n == 0 {
+            return;
+        }
+        let p = std_normal_cdf((b - mean) / std) - std_normal_cdf((a - mean) / std);
+        if p > 0.3 {
+            let (lo, hi) = (round_t::<T>(a), round_t::<T>(b));
+            let outside = |v: &T| {
+                let x = v.to_f64();
+                x < lo || x > hi
+            };
+            ref_normal(g, out, mean, std);
+            let mut redraw = vec![T::ZERO; n];
+            while out.iter().any(outside) {
+                ref_normal(g, &mut redraw, mean, std);
+                for (o, r) in out.iter_mut().zip(redraw.iter()) {
+                    if outside(o) {
+                        *o = *r;
+                    }
+                }
+            }
+            return;
+        }
+        let mode = a.max(mean.min(b));
+        let zp = (mode - mean) / std;
+        let log_peak = -0.5 * (zp * zp);
+        let (m_s, s_s, lp_s) = (
+            opmath_scalar::<T>(mean),
+            opmath_scalar::<T>(std),
+            opmath_scalar::<T>(log_peak),
+        );
+        let half = opmath_scalar::<T>(-0.5);
+        let log_density = |c: T| -> f64 {
+            let t = round_t::<T>(c.to_f64() - m_s);
+            let t = round_t::<T>(t / s_s);
+            let t = round_t::<T>(t * t);
+            let t = round_t::<T>(t * half);
+            round_t::<T>(t - lp_s)
+        };
+        let log_t = |u: T| round_t::<T>(u.to_f64().ln());
+        ref_uniform(g, out, a, b);
+        let mut accept_buf = vec![T::ZERO; n];
+        ref_uniform(g, &mut accept_buf, 0.0, 1.0);
+        let mut pending: Vec<bool> = out
+            .iter()
+            .zip(accept_buf.iter())
+            .map(|(&c, &u)| log_t(u) > log_density(c))
+            .collect();
+        let mut cand = vec![T::ZERO; n];
+        while pending.iter().any(|&p| p) {
+            ref_uniform(g, &mut cand, a, b);
+            ref_uniform(g, &mut accept_buf, 0.0, 1.0);
+            for i in 0..n {
+                if pending[i] {
+                    out[i] = cand[i];
+                    pending[i] = log_t(accept_buf[i]) > log_density(cand[i]);
+                }
+            }
+        }
+    }
+
+    fn same_bits<T: Element>(a: &[T], b: &[T]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x.to_f64().to_bits() == y.to_f64().to_bits())
+    }
+
+    fn check_in_place<T: Element>() {
+        use crate::rng::TorchGenerator;
+        let windows = [
+            (0.0, 1.0, -2.0, 2.0),
+            (0.0, 1.0, -0.3, 0.3),
+            (0.0, 1.0, 1.0, 1.5),
+            (0.5, 2.0, -7.0, -4.0),
+        ];
+        for n in [1, 5, 15, 16, 17, 31, 48, 100, 1037] {
+            for flavor in [Flavor::Avx2, Flavor::Default] {
+                let fresh = || TorchGenerator::manual_seed(n as u64 + 7).with_flavor(flavor);
+                let (mut g, mut h) = (fresh(), fresh());
+                let (mut a, mut b) = (vec![T::ZERO; n], vec![T::ZERO; n]);
+                normal(&mut g, &mut a, 0.5, 2.0);
+                ref_normal(&mut h, &mut b, 0.5, 2.0);
+                assert!(same_bits(&a, &b), "normal n={n} {:?}", T::DTYPE);
+                assert_eq!(g.random(), h.random());
+                for &(m, s, lo, hi) in &windows {
+                    let (mut g, mut h) = (fresh(), fresh());
+                    trunc_normal(&mut g, &mut a, m, s, lo, hi);
+                    ref_trunc_normal(&mut h, &mut b, m, s, lo, hi);
+                    assert!(
+                        same_bits(&a, &b),
+                        "trunc_normal{:?} n={n} {:?}",
+                        (m, s, lo, hi),
+                        T::DTYPE
+                    );
+                    assert_eq!(g.random(), h.random(), "generator state after trunc_normal");
+                    assert_eq!(g.next_double_normal_sample(), h.next_double_normal_sample());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn in_place_kernels_draw_what_the_buffered_ones_did() {
+        check_in_place::<f32>();
+        check_in_place::<f64>();
+        check_in_place::<half::bf16>();
+        check_in_place::<half::f16>();
+    }
+
+    #[test]
+    fn discard_skips_outputs() {
+        use crate::rng::TorchGenerator;
+        for k in [0u64, 1, 623, 624, 625, 5000] {
+            let (mut a, mut b) = (
+                TorchGenerator::manual_seed(3),
+                TorchGenerator::manual_seed(3),
+            );
+            a.random();
+            b.random();
+            for _ in 0..k {
+                a.random();
+            }
+            TorchBits::discard(&mut b, k);
+            assert_eq!(a.random(), b.random(), "k = {k}");
+        }
+    }
 
     #[test]
     fn cephes_close_to_libm() {
@@ -616,6 +928,9 @@ mod tests {
         }
         fn set_double_normal(&mut self, v: f64) {
             self.cache = Some(v);
+        }
+        fn discard(&mut self, k: u64) {
+            self.draws += k as usize;
         }
     }
 

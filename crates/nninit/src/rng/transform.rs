@@ -4,7 +4,7 @@
 //! generic over any [`RngCore`].
 
 use crate::cpu::clear_upper_state;
-use crate::element::{DType, Element};
+use crate::element::{round_inward, DType, Element};
 use crate::sampler::Sampler;
 use crate::special::window_mass;
 use rand_core::RngCore;
@@ -94,8 +94,10 @@ fn normal<R: RngCore + ?Sized, T: Element>(rng: &mut R, out: &mut [T], mean: f64
 /// truncated normal variables", Statistics and Computing 5, 1995). All are exact samplers of
 /// the truncated distribution; the exponential one keeps wide tail windows such as
 /// `[3σ, 10⁹σ]` fast, where the uniform proposal almost never accepts. Values are rounded once to the
-/// element type; rounding is monotone, so every output lies in `[T(a), T(b)]`, the bounds
-/// rounded to the element type (as PyTorch's `float(dtype(a))`).
+/// element type, then clamped to the bounds rounded *inward* to values of the type (as the
+/// Philox stream does), so every output lies in `[a, b]` (bf16/f16 would otherwise round a
+/// value near a bound to outside it); a window holding no value of the type gives the type's
+/// value nearest its midpoint. (Only the torch stream keeps PyTorch's `[T(a), T(b)]`.)
 fn trunc_normal<R: RngCore + ?Sized, T: Element>(
     rng: &mut R,
     out: &mut [T],
@@ -120,6 +122,13 @@ fn trunc_normal<R: RngCore + ?Sized, T: Element>(
     let log_exp = alpha.ln() + alpha * lo - 0.5 * alpha * alpha;
     let log_uni = 0.5 * z_mode * z_mode - (zb - za).ln();
     let exponential = lo > 0.0 && log_exp > log_uni;
+    let (ta, tb) = (round_inward::<T>(a, true), round_inward::<T>(b, false));
+    let (ta, tb) = if ta <= tb {
+        (T::from_f64(ta), T::from_f64(tb))
+    } else {
+        let m = T::from_f64(0.5 * a + 0.5 * b);
+        (m, m)
+    };
     for v in out.iter_mut() {
         let x = if mass > 0.3 {
             loop {
@@ -150,7 +159,14 @@ fn trunc_normal<R: RngCore + ?Sized, T: Element>(
                 }
             }
         };
-        *v = T::from_f64(x.clamp(a, b));
+        let y = T::from_f64(x.clamp(a, b));
+        *v = if y.to_f64() < ta.to_f64() {
+            ta
+        } else if y.to_f64() > tb.to_f64() {
+            tb
+        } else {
+            y
+        };
     }
 }
 

@@ -21,7 +21,9 @@ pub(super) fn draw<T: Element, S: Stream + ?Sized>(
             orthogonal::draw(out, rows, cols, gain, stream)?
         }
         Resolved::Eye { rows, cols } => structured::draw_eye(out, rows, cols),
-        Resolved::Dirac { groups, .. } => structured::draw_dirac(out, shape.dims(), groups),
+        Resolved::Dirac { groups, layout, .. } => {
+            structured::draw_dirac(out, shape.dims(), groups, layout)
+        }
         Resolved::Sparse {
             zeros_per_col,
             rows,

@@ -96,7 +96,11 @@ pub enum Init {
     /// [`TorchGenerator`](crate::TorchGenerator) it is PyTorch's algorithm (sign-corrected QR of
     /// the Gaussian draws); on other streams Stewart's (1980) product of Householder reflectors
     /// built from the same draws: the same distribution, half the flops. Values depend on the
-    /// CPU's SIMD level (faer's kernels) but not on the number of threads.
+    /// CPU's SIMD level (faer's kernels) but not on the number of threads. Under
+    /// [`Layout::Jax`] the tensor is flattened as JAX's `orthogonal()` does (`column_axis=-1`):
+    /// `(numel/shape[-1], shape[-1])` (for a 2-D weight the same matrix as PyTorch's).
+    /// Working memory besides the tensor (checked first: [`InitError::OutOfMemory`]): about
+    /// 3 f64 copies of it on the torch stream (QR in f64), 1 copy on the others.
     Orthogonal {
         /// Gain (dimensionless; any finite value, as PyTorch: a negative gain flips the sign).
         gain: f64,
@@ -104,6 +108,8 @@ pub enum Init {
     /// Identity matrix (2-D only; `eye_`).
     Eye,
     /// Dirac delta for convolutions (3/4/5-D; `dirac_`): preserves the identity of the inputs.
+    /// Under [`Layout::Jax`] the same identity for an HWIO `(k..., in, out)` kernel
+    /// (`t[centre..., d, g·out/groups + d] = 1`); `torch_transpose` is PyTorch's `dirac_` as is.
     Dirac {
         /// Number of groups (dim 0 must be divisible by it).
         groups: usize,
@@ -657,8 +663,19 @@ impl Init {
                         shape: dims.to_vec(),
                     });
                 }
-                let rows = dims[0];
-                let cols = shape.numel().checked_div(rows).unwrap_or(0);
+                // PyTorch flattens (out, in, k...) to (shape[0], numel/shape[0]); JAX's
+                // orthogonal (column_axis=-1) flattens (k..., in, out) to
+                // (numel/shape[-1], shape[-1]): the same matrix for a 2-D (in, out) weight
+                let (rows, cols) = match layout {
+                    Layout::Jax => {
+                        let cols = dims[dims.len() - 1];
+                        (shape.numel().checked_div(cols).unwrap_or(0), cols)
+                    }
+                    Layout::Torch | Layout::TorchTranspose => {
+                        let rows = dims[0];
+                        (rows, shape.numel().checked_div(rows).unwrap_or(0))
+                    }
+                };
                 Resolved::Orthogonal { gain, rows, cols }
             }
             Init::Eye => {
@@ -674,7 +691,7 @@ impl Init {
                     cols: dims[1],
                 }
             }
-            Init::Dirac { groups } => structured::resolve_dirac(dims, groups)?,
+            Init::Dirac { groups } => structured::resolve_dirac(dims, groups, layout)?,
             Init::Sparse { sparsity, std } => {
                 if dims.len() != 2 {
                     return Err(InitError::WrongRank {
@@ -682,6 +699,13 @@ impl Init {
                         expected: "2",
                         shape: dims.to_vec(),
                     });
+                }
+                if layout == Layout::Jax {
+                    return Err(InitError::Unsupported(
+                        "sparse follows PyTorch's (out, in) layout (zeros per column of dim 0); \
+                         it has no JAX (in, out) form: use --layout torch on the transposed shape"
+                            .into(),
+                    ));
                 }
                 let rows = dims[0];
                 Resolved::Sparse {
@@ -698,8 +722,10 @@ impl Init {
     ///
     /// # Errors
     /// [`InitError::LenMismatch`] and everything [`Init::resolve`] returns;
-    /// [`InitError::InvalidParam`] for uniform bounds that overflow f32 in an f32/bf16/f16
-    /// tensor. On error nothing is written and the stream is not advanced.
+    /// [`InitError::InvalidParam`] for uniform bounds whose difference overflows the tensor's
+    /// dtype (f32 for f32/bf16/f16 tensors, f64 for f64); [`InitError::OutOfMemory`] when a
+    /// structured scheme's working memory (orthogonal's factorisation) cannot be had. On error
+    /// nothing is written and the stream is not advanced.
     ///
     /// # Random stream
     /// The draws are made through [`Stream`]; with PyTorch's generator they follow PyTorch's
@@ -745,12 +771,24 @@ impl Init {
 }
 
 /// PyTorch casts `uniform_`'s `from`/`to` to the opmath type (f32 below f64) and rejects
-/// overflow: so do the fills of f32/bf16/f16 tensors.
+/// bounds whose difference overflows the tensor's dtype (`uniform_impl_`: `to - from <=
+/// numeric_limits<scalar_t>::max()`): so do the fills of every dtype, on every stream (the
+/// transforms compute `b − a`; an infinite one gives NaN or a constant tensor).
 pub(super) fn check_opmath_range<T: Element>(resolved: &Resolved) -> Result<()> {
     if let Resolved::Elementwise(Sampler::Uniform(u)) = resolved {
         let (low, high) = (u.low(), u.high());
+        if T::DTYPE == DType::F64 {
+            if !(high - low).is_finite() {
+                return Err(InitError::InvalidParam {
+                    name: "b - a",
+                    value: high - low,
+                    expected: "b - a finite (max 1.8e308) for f64 tensors; narrow the range",
+                });
+            }
+            return Ok(());
+        }
         let (lo, hi) = (low as f32, high as f32);
-        if T::DTYPE != DType::F64 && !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite()) {
+        if !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite()) {
             return Err(InitError::InvalidParam {
                 name: "b - a",
                 value: high - low,

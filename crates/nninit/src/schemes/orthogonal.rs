@@ -25,8 +25,8 @@
 //!   QR, the first column of `Q` (row 0 of a wide or square output, column 0 of a tall one) is
 //!   the first `m` draws normalised.
 
-use crate::element::Element;
-use crate::error::Result;
+use crate::element::{DType, Element};
+use crate::error::{check_memory, Result};
 use crate::rng::stream::Stream;
 use crate::sampler::Sampler;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -43,13 +43,29 @@ pub(super) fn draw<T: Element, S: Stream + ?Sized>(
     gain: f64,
     stream: &mut S,
 ) -> Result<()> {
+    let torch = stream.mirrors_torch();
+    // faer's allocations cannot fail gracefully (they panic or abort): reserve the working
+    // memory first, before anything is drawn
+    check_memory(workspace_bytes::<T>(rows, cols, torch), || {
+        format!(
+            "orthogonal {rows}x{cols} ({})",
+            if torch {
+                "PyTorch's QR, in f64"
+            } else {
+                "Householder product"
+            }
+        )
+    })?;
     // The draws are those of `normal_(0, 1)` on a rows×cols tensor of the element type.
     stream.sample(&Sampler::standard_normal(), out);
-    if stream.mirrors_torch() {
+    if torch {
+        // q is the tall orientation: rows × cols, or its transpose for a wide matrix
         let q = orthonormal_from_gaussian(out, rows, cols);
+        let tall = rows >= cols;
         for i in 0..rows {
             for j in 0..cols {
-                out[i * cols + j] = T::from_f64(gain * q[(i, j)]);
+                let x = if tall { q[(i, j)] } else { q[(j, i)] };
+                out[i * cols + j] = T::from_f64(gain * x);
             }
         }
     } else if let Some(x) = T::as_f32_slice_mut(out) {
@@ -67,8 +83,50 @@ pub(super) fn draw<T: Element, S: Stream + ?Sized>(
     Ok(())
 }
 
+/// Bytes [`draw`] allocates besides the tensor, at its peak (an upper bound):
+/// - PyTorch's path (f64, `m × n` tall orientation): the Gaussian matrix and faer's copy of
+///   it during the QR, then the Householder basis, `R` (`n × n`) and the thin `Q`; the block
+///   coefficients (`bs × n`); the larger of the two scratch areas.
+/// - Stewart's (`E` = f32 or f64): `Q` (`m × n`), the block factor (`bs × bs`), `tau`, the
+///   signs, one scratch panel per thread, and for bf16/f16 the f32 copy of the tensor.
+fn workspace_bytes<T: Element>(rows: usize, cols: usize, torch: bool) -> u128 {
+    use faer::linalg::qr::no_pivoting::factor as qr;
+    let (m, n) = (rows.max(cols), rows.min(cols));
+    let (m128, n128) = (m as u128, n as u128);
+    if torch {
+        let bs = qr::recommended_block_size::<f64>(m, n);
+        let par = faer::get_global_parallelism();
+        let scratch = qr::qr_in_place_scratch::<f64>(m, n, bs, par, Default::default())
+            .or(
+                householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
+                    m, bs, n,
+                ),
+            )
+            .unaligned_bytes_required() as u128;
+        8 * (2 * m128 * n128 + n128 * n128 + bs as u128 * n128) + scratch
+    } else {
+        let e = if T::DTYPE == DType::F64 { 8u128 } else { 4 };
+        let bs = (2 * qr::recommended_block_size::<f32>(m, n)
+            .max(qr::recommended_block_size::<f64>(m, n)))
+        .min(n)
+        .max(1);
+        let panel =
+            householder::apply_block_householder_on_the_left_in_place_scratch::<f64>(m, bs, PANEL)
+                .unaligned_bytes_required() as u128;
+        let copy = match T::DTYPE {
+            DType::BF16 | DType::F16 => 4 * m128 * n128,
+            DType::F32 | DType::F64 => 0,
+        };
+        e * (m128 * n128 + (bs * bs) as u128 + n128)
+            + 8 * n128
+            + panel * rayon::current_num_threads() as u128
+            + copy
+    }
+}
+
 /// Given a row-major `rows × cols` Gaussian matrix, returns the sign-corrected orthonormal
-/// factor as a `rows × cols` matrix (rows orthonormal if `rows <= cols`, else columns).
+/// factor in the tall orientation: `rows × cols` (orthonormal columns) if `rows >= cols`,
+/// else its transpose `cols × rows` (the output's rows are its columns).
 pub(crate) fn orthonormal_from_gaussian<T: Element>(
     flat: &[T],
     rows: usize,
@@ -76,15 +134,16 @@ pub(crate) fn orthonormal_from_gaussian<T: Element>(
 ) -> Mat<f64> {
     let tall = rows >= cols;
     let (m, n) = if tall { (rows, cols) } else { (cols, rows) };
-    // a is m × n (tall); element (i, j) of the flat matrix, transposed when wide.
-    let a = Mat::<f64>::from_fn(m, n, |i, j| {
+    // a is m × n (tall); element (i, j) of the flat matrix, transposed when wide. It is
+    // dropped once faer has its copy.
+    let qr = Mat::<f64>::from_fn(m, n, |i, j| {
         if tall {
             flat[i * cols + j].to_f64()
         } else {
             flat[j * cols + i].to_f64()
         }
-    });
-    let qr = a.qr();
+    })
+    .qr();
     let mut q = qr.compute_thin_Q();
     let r = qr.thin_R();
     for j in 0..n {
@@ -94,12 +153,11 @@ pub(crate) fn orthonormal_from_gaussian<T: Element>(
             }
         }
     }
-    if tall {
-        q
-    } else {
-        q.transpose().to_owned()
-    }
+    q
 }
+
+/// Columns of `Q` per thread task in Stewart's method (see [`stewart`]).
+const PANEL: usize = 512;
 
 /// The working precision of Stewart's method.
 trait Real: faer::traits::RealField + Copy + PartialOrd {
@@ -162,7 +220,6 @@ fn stewart<E: Real>(buf: &mut [E], rows: usize, cols: usize, gain: f64) {
     // e_c (zero in rows >= j0), so only Q[j0.., j0..] changes. Threads take fixed panels of
     // PANEL columns, each computed sequentially: the arithmetic (and so every bit of the
     // result) does not depend on the number of threads, which faer's own splitting would.
-    const PANEL: usize = 512;
     let mut t = Mat::<E>::zeros(bs, bs);
     for j0 in (0..n).step_by(bs).rev() {
         let j1 = (j0 + bs).min(n);

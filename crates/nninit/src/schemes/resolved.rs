@@ -2,6 +2,7 @@
 //! structured matrix — computed without drawing.
 
 use crate::sampler::Sampler;
+use crate::shape::Layout;
 
 /// What a scheme resolves to for a given shape: the exact distribution, without drawing.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,13 +12,13 @@ pub enum Resolved {
     /// Independent draws from one distribution (uniform, normal, trunc_normal and every
     /// fan-based scheme).
     Elementwise(Sampler),
-    /// Orthogonal times gain, as a `rows × cols` matrix.
+    /// Orthogonal times gain, as a `rows × cols` matrix (the tensor flattened row-major).
     Orthogonal {
         /// Gain.
         gain: f64,
-        /// `shape[0]`.
+        /// `shape[0]` (`numel / shape[-1]` under [`Layout::Jax`]).
         rows: usize,
-        /// `numel / shape[0]`.
+        /// `numel / shape[0]` (`shape[-1]` under [`Layout::Jax`]).
         cols: usize,
     },
     /// Identity `rows × cols`.
@@ -33,6 +34,8 @@ pub enum Resolved {
         groups: usize,
         /// Number of ones written.
         ones: usize,
+        /// Where the out and in dims are: PyTorch's `(out, in, k...)` or JAX's `(k..., in, out)`.
+        layout: Layout,
     },
     /// Sparse normal: `N(0, std²)` with `zeros_per_col` entries of every column zeroed.
     Sparse {

@@ -59,7 +59,16 @@ impl Init {
             Resolved::Elementwise(s) => fill::fill_range(&s, key, shape.numel(), range, out, par)?,
             Resolved::Constant(v) => out.fill(T::from_f64(v)),
             _ => {
-                let mut whole = vec![T::ZERO; shape.numel()];
+                let mut whole: Vec<T> = Vec::new();
+                whole
+                    .try_reserve_exact(shape.numel())
+                    .map_err(|_| InitError::OutOfMemory {
+                        what: format!(
+                            "the whole {shape} tensor a structured scheme's shard is cut from"
+                        ),
+                        bytes: shape.numel() as u128 * std::mem::size_of::<T>() as u128,
+                    })?;
+                whole.resize(shape.numel(), T::ZERO);
                 let mut stream = Philox::new(key.seed).with_stream(key.stream).with_par(par);
                 self.fill(&mut whole, shape, layout, &mut stream)?;
                 out.copy_from_slice(&whole[range]);

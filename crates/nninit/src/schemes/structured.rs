@@ -5,6 +5,7 @@ use crate::element::Element;
 use crate::error::{InitError, Result};
 use crate::rng::stream::Stream;
 use crate::sampler::Sampler;
+use crate::shape::Layout;
 
 pub(super) fn check_dirac_rank(dims: &[usize]) -> Result<()> {
     if !(3..=5).contains(&dims.len()) {
@@ -17,18 +18,30 @@ pub(super) fn check_dirac_rank(dims: &[usize]) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn resolve_dirac(dims: &[usize], groups: usize) -> Result<Resolved> {
+/// `(out, in)` positions of the dims of a conv weight under `layout`: PyTorch's
+/// `(out, in, k...)` (also for `torch_transpose`: `dirac_` itself reads dims 0 and 1), JAX's
+/// HWIO `(k..., in, out)`.
+fn dirac_axes(rank: usize, layout: Layout) -> (usize, usize) {
+    match layout {
+        Layout::Jax => (rank - 1, rank - 2),
+        Layout::Torch | Layout::TorchTranspose => (0, 1),
+    }
+}
+
+pub(super) fn resolve_dirac(dims: &[usize], groups: usize, layout: Layout) -> Result<Resolved> {
     check_dirac_rank(dims)?;
-    if groups == 0 || !dims[0].is_multiple_of(groups) {
+    let (o, i) = dirac_axes(dims.len(), layout);
+    if groups == 0 || !dims[o].is_multiple_of(groups) {
         return Err(InitError::BadGroups {
-            dim0: dims[0],
+            dim0: dims[o],
             groups,
         });
     }
-    let per_group = dims[0] / groups;
+    let per_group = dims[o] / groups;
     Ok(Resolved::Dirac {
         groups,
-        ones: groups * per_group.min(dims[1]),
+        ones: groups * per_group.min(dims[i]),
+        layout,
     })
 }
 
@@ -41,21 +54,31 @@ pub(super) fn draw_eye<T: Element>(out: &mut [T], rows: usize, cols: usize) {
 }
 
 /// `torch.nn.init.dirac_`: `t[g·opg + d, d, centre...] = 1` for every group `g` and
-/// `d < min(opg, in)`, where `opg = out/groups` and `centre_i = k_i / 2`.
-pub(super) fn draw_dirac<T: Element>(out: &mut [T], dims: &[usize], groups: usize) {
+/// `d < min(opg, in)`, where `opg = out/groups` and `centre_i = k_i / 2`. Under
+/// [`Layout::Jax`] the same identity in HWIO order: `t[centre..., d, g·opg + d] = 1`.
+pub(super) fn draw_dirac<T: Element>(out: &mut [T], dims: &[usize], groups: usize, layout: Layout) {
     out.fill(T::ZERO);
-    let per_group = dims[0] / groups;
-    let spatial = &dims[2..];
+    let (o_ax, i_ax) = dirac_axes(dims.len(), layout);
+    let (n_out, n_in) = (dims[o_ax], dims[i_ax]);
+    let per_group = n_out / groups;
+    let spatial = match layout {
+        Layout::Jax => &dims[..dims.len() - 2],
+        Layout::Torch | Layout::TorchTranspose => &dims[2..],
+    };
     let inner: usize = spatial.iter().product();
-    // Offset of the centre within one (out, in) kernel, row-major.
+    // Offset of the centre within one kernel, row-major.
     let mut centre = 0;
     for &k in spatial {
         centre = centre * k + k / 2;
     }
     for g in 0..groups {
-        for d in 0..per_group.min(dims[1]) {
+        for d in 0..per_group.min(n_in) {
             let o = g * per_group + d;
-            out[(o * dims[1] + d) * inner + centre] = T::ONE;
+            let at = match layout {
+                Layout::Jax => (centre * n_in + d) * n_out + o,
+                Layout::Torch | Layout::TorchTranspose => (o * n_in + d) * inner + centre,
+            };
+            out[at] = T::ONE;
         }
     }
 }
