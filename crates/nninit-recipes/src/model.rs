@@ -98,6 +98,49 @@ fn unsupported(naming: Naming, config: &ModelConfig, why: &str) -> RecipeError {
     }
 }
 
+/// A Llama block's tensors in `naming`, in module order: `(suffix, out, in)`, `in == 0` for a
+/// norm weight of size `out`. `q`, `kv`: query and key/value widths (heads × head_dim).
+fn llama_block(naming: Naming, q: usize, kv: usize, d: usize, f: usize) -> [(&'static str, usize, usize); 9] {
+    match naming {
+        // torchtitan: Llama3TransformerBlock (attention, feed_forward, attention_norm, ffn_norm)
+        Naming::Torchtitan => [
+            ("attention.qkv_linear.wq", q, d),
+            ("attention.qkv_linear.wk", kv, d),
+            ("attention.qkv_linear.wv", kv, d),
+            ("attention.wo", d, q),
+            ("feed_forward.w1", f, d),
+            ("feed_forward.w2", d, f),
+            ("feed_forward.w3", f, d),
+            ("attention_norm", d, 0),
+            ("ffn_norm", d, 0),
+        ],
+        // OLMo-core: TransformerBlock (attention, attention_norm, feed_forward, feed_forward_norm)
+        Naming::OlmoCore => [
+            ("attention.w_q", q, d),
+            ("attention.w_k", kv, d),
+            ("attention.w_v", kv, d),
+            ("attention.w_out", d, q),
+            ("attention_norm", d, 0),
+            ("feed_forward.w1", f, d),
+            ("feed_forward.w2", d, f),
+            ("feed_forward.w3", f, d),
+            ("feed_forward_norm", d, 0),
+        ],
+        // HF: LlamaDecoderLayer (self_attn, mlp, input_layernorm, post_attention_layernorm)
+        _ => [
+            ("self_attn.q_proj", q, d),
+            ("self_attn.k_proj", kv, d),
+            ("self_attn.v_proj", kv, d),
+            ("self_attn.o_proj", d, q),
+            ("mlp.gate_proj", f, d),
+            ("mlp.up_proj", f, d),
+            ("mlp.down_proj", d, f),
+            ("input_layernorm", d, 0),
+            ("post_attention_layernorm", d, 0),
+        ],
+    }
+}
+
 /// Every parameter of `config`'s model in `naming`'s state-dict names, in `named_parameters()`
 /// order, tied weights once.
 ///
@@ -163,75 +206,41 @@ pub fn parameters(config: &ModelConfig, naming: Naming) -> Result<Vec<Param>, Re
             // nanoGPT always ties: `self.transformer.wte.weight = self.lm_head.weight`
             l.tie("transformer.wte.weight", "lm_head.weight".into());
         }
-        (Family::Llama, Naming::Hf) => {
-            let p = if c.head == Head::None { "" } else { "model." };
-            l.push(format!("{p}embed_tokens.weight"), &[v, d], None);
-            l.0[0].padding_idx = c.pad_token_id;
-            let (ab, mb) = (c.attention_bias, c.mlp_bias);
-            for i in 0..c.n_layer {
-                let b = format!("{p}layers.{i}");
-                let li = Some(i);
-                l.linear(format!("{b}.self_attn.q_proj"), q, d, ab, li);
-                l.linear(format!("{b}.self_attn.k_proj"), kv, d, ab, li);
-                l.linear(format!("{b}.self_attn.v_proj"), kv, d, ab, li);
-                l.linear(format!("{b}.self_attn.o_proj"), d, q, ab, li);
-                l.linear(format!("{b}.mlp.gate_proj"), f, d, mb, li);
-                l.linear(format!("{b}.mlp.up_proj"), f, d, mb, li);
-                l.linear(format!("{b}.mlp.down_proj"), d, f, mb, li);
-                l.norm(format!("{b}.input_layernorm"), d, false, li);
-                l.norm(format!("{b}.post_attention_layernorm"), d, false, li);
-            }
-            l.norm(format!("{p}norm"), d, false, None);
-            if c.head != Head::None {
-                if c.tie_word_embeddings {
-                    l.tie("model.embed_tokens.weight", "lm_head.weight".into());
-                } else {
-                    l.push("lm_head.weight".into(), &[v, d], None);
-                }
-            }
-        }
-        (Family::Llama, Naming::Torchtitan | Naming::OlmoCore) => {
-            if c.attention_bias || c.mlp_bias {
+        (Family::Llama, Naming::Hf | Naming::Torchtitan | Naming::OlmoCore) => {
+            if naming != Naming::Hf && (c.attention_bias || c.mlp_bias) {
                 return Err(unsupported(naming, c, " with attention_bias or mlp_bias (its Llama has no biases)"));
             }
-            let tt = naming == Naming::Torchtitan;
-            let (emb, head) = if tt {
-                ("tok_embeddings.weight", "lm_head.weight")
-            } else {
-                ("embeddings.weight", "lm_head.w_out.weight")
+            let base = if c.head == Head::None || naming != Naming::Hf { "" } else { "model." };
+            // (embedding, block prefix, final norm, head) in this naming
+            let (emb, blocks, norm, head) = match naming {
+                Naming::Torchtitan => ("tok_embeddings.weight", "layers", "norm", "lm_head.weight"),
+                Naming::OlmoCore => ("embeddings.weight", "blocks", "lm_head.norm", "lm_head.w_out.weight"),
+                _ => ("embed_tokens.weight", "layers", "norm", "lm_head.weight"),
             };
-            l.push(emb.into(), &[v, d], None);
+            let emb = format!("{base}{emb}");
+            l.push(emb.clone(), &[v, d], None);
+            if naming == Naming::Hf {
+                l.0[0].padding_idx = c.pad_token_id;
+            }
             for i in 0..c.n_layer {
-                let li = Some(i);
-                if tt {
-                    let b = format!("layers.{i}");
-                    l.linear(format!("{b}.attention.qkv_linear.wq"), q, d, false, li);
-                    l.linear(format!("{b}.attention.qkv_linear.wk"), kv, d, false, li);
-                    l.linear(format!("{b}.attention.qkv_linear.wv"), kv, d, false, li);
-                    l.linear(format!("{b}.attention.wo"), d, q, false, li);
-                    l.linear(format!("{b}.feed_forward.w1"), f, d, false, li);
-                    l.linear(format!("{b}.feed_forward.w2"), d, f, false, li);
-                    l.linear(format!("{b}.feed_forward.w3"), f, d, false, li);
-                    l.norm(format!("{b}.attention_norm"), d, false, li);
-                    l.norm(format!("{b}.ffn_norm"), d, false, li);
-                } else {
-                    let b = format!("blocks.{i}");
-                    l.linear(format!("{b}.attention.w_q"), q, d, false, li);
-                    l.linear(format!("{b}.attention.w_k"), kv, d, false, li);
-                    l.linear(format!("{b}.attention.w_v"), kv, d, false, li);
-                    l.linear(format!("{b}.attention.w_out"), d, q, false, li);
-                    l.norm(format!("{b}.attention_norm"), d, false, li);
-                    l.linear(format!("{b}.feed_forward.w1"), f, d, false, li);
-                    l.linear(format!("{b}.feed_forward.w2"), d, f, false, li);
-                    l.linear(format!("{b}.feed_forward.w3"), f, d, false, li);
-                    l.norm(format!("{b}.feed_forward_norm"), d, false, li);
+                for (suffix, out, inp) in llama_block(naming, q, kv, d, f) {
+                    let name = format!("{base}{blocks}.{i}.{suffix}");
+                    let bias = (suffix.starts_with("self_attn") && c.attention_bias)
+                        || (suffix.starts_with("mlp") && c.mlp_bias);
+                    if inp == 0 {
+                        l.norm(name, d, false, Some(i));
+                    } else {
+                        l.linear(name, out, inp, bias, Some(i));
+                    }
                 }
             }
-            l.norm(if tt { "norm".into() } else { "lm_head.norm".into() }, d, false, None);
-            if c.tie_word_embeddings {
-                l.tie(emb, head.into());
-            } else {
-                l.push(head.into(), &[v, d], None);
+            l.norm(format!("{base}{norm}"), d, false, None);
+            if c.head != Head::None || naming != Naming::Hf {
+                if c.tie_word_embeddings {
+                    l.tie(&emb, head.into());
+                } else {
+                    l.push(head.into(), &[v, d], None);
+                }
             }
         }
         (Family::Bert, Naming::Hf) => {
