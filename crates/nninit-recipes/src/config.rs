@@ -229,7 +229,7 @@ fn head_of(arch: Option<&str>, family: Family) -> Result<Head, RecipeError> {
 }
 
 fn per_head(d_model: usize, n_head: usize, field: &str) -> Result<usize, RecipeError> {
-    if d_model % n_head != 0 {
+    if !d_model.is_multiple_of(n_head) {
         return Err(RecipeError::ConfigField {
             field: field.into(),
             problem: format!("{n_head} heads do not divide the width {d_model}"),
@@ -320,7 +320,7 @@ impl ModelConfig {
                 let d_model = f.positive("hidden_size")?;
                 let n_head = f.positive("num_attention_heads")?;
                 let n_kv_head = f.usize_opt("num_key_value_heads")?.unwrap_or(n_head);
-                if n_kv_head == 0 || n_head % n_kv_head != 0 {
+                if n_kv_head == 0 || !n_head.is_multiple_of(n_kv_head) {
                     return Err(RecipeError::ConfigField {
                         field: "num_key_value_heads".into(),
                         problem: format!("{n_kv_head} must divide num_attention_heads {n_head}"),

@@ -1,5 +1,6 @@
 //! nanoGPT torch mode, bit for bit against PyTorch: `torch.manual_seed(S); GPT(GPTConfig(...))`
 //! hashed per parameter by scripts/make_nanogpt_golden.py (two configs: bias on and off).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nninit_recipes::{nanogpt_torch_each, nanogpt_torch_tensors, ModelConfig, RecipeError};
 use serde_json::Value;

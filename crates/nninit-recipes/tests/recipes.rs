@@ -3,6 +3,7 @@
 //!
 //! The expected schemes below are written from the sources (file and line in each test), not
 //! from the recipe table, so a wrong rule, a wrong order of rules or a wrong expression fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure
 
 use nninit::{Init, Par, Philox, Shape, Stream};
 use nninit_recipes::{plan, ModelConfig, Recipe, RecipeError, TensorPlan};
