@@ -6,7 +6,8 @@
 - with ``seed=S, name=NAME``: counter-based Philox values keyed by ``(S, NAME)``, the same for
   any thread count, device or DTensor sharding, and equal to
   ``nninit fill --rng philox --seed S --name NAME``;
-- ``init_module(model, init, seed=S)``: every parameter keyed by its name.
+- ``init_module(model, init, seed=S)``: every parameter keyed by its name; ``init`` may be a
+  transformer recipe name (``"gpt2"``, ``"llama"``, ``"torchtitan-llama3"``, ...).
 
 This module itself needs nothing but the native extension.
 """

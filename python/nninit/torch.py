@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import ctypes
 import fnmatch
+import json
 import math
 import operator
+import os
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -64,6 +66,7 @@ __all__ = [
     "variance_scaling_",
     "init_",
     "init_module",
+    "recipe_plan",
 ]
 
 calculate_gain = torch.nn.init.calculate_gain
@@ -1089,6 +1092,74 @@ def _scheme_for(fqn: str, p: Tensor, rules, owner: torch.nn.Module | None = None
     )
 
 
+def _recipe_config_json(config) -> str | None:
+    """``config=`` of ``init_module`` as config.json text: a dict, a path, or None."""
+    if config is None:
+        return None
+    if isinstance(config, dict):
+        return json.dumps(config)
+    if isinstance(config, (str, os.PathLike)):
+        try:
+            with open(config) as f:
+                return f.read()
+        except OSError as e:
+            raise ValueError(f"init_module: cannot read config {config!r}: {e}") from None
+    raise TypeError(
+        "init_module: config must be a dict, a path to a config.json, or None, "
+        f"got {type(config).__name__}"
+    )
+
+
+def _padding_rows(module: torch.nn.Module) -> dict[str, int]:
+    """FQN of each ``nn.Embedding`` weight with a ``padding_idx`` -> that row (non-negative)."""
+    rows = {}
+    for prefix, m in module.named_modules():
+        if isinstance(m, torch.nn.Embedding) and m.padding_idx is not None:
+            row = m.padding_idx % m.num_embeddings
+            rows[_key_name(f"{prefix}.weight" if prefix else "weight")] = row
+    return rows
+
+
+def _zero_row(p: Tensor, row: int) -> None:
+    """Sets row ``row`` (dim 0, global index) of ``p`` to zero; a DTensor zeroes it where the
+    local shard holds it."""
+    if _is_dtensor(p):
+        mesh = p.device_mesh
+        coord = mesh.get_coordinate()
+        if coord is None:
+            return
+        index = local_indices([int(n) for n in p.shape], tuple(mesh.shape), coord, p.placements)
+        local = p._local_tensor
+        rows0 = list(index[0])
+        if row in rows0:
+            local.select(0, rows0.index(row)).zero_()
+        return
+    p.select(0, row).zero_()
+
+
+def recipe_plan(
+    module: torch.nn.Module,
+    recipe: str,
+    *,
+    config=None,
+    params: dict | None = None,
+) -> list[tuple[str, str, int | None, str]]:
+    r"""The plan ``init_module(module, recipe, ...)`` follows: per parameter (in
+    ``named_parameters()`` order) its FQN, scheme text (e.g. ``normal:mean=0,std=0.02``),
+    padding row (zeroed after the fill, or None) and the recipe rule that chose it (with its
+    source). ``config`` and ``params`` as in :func:`init_module`."""
+    tensors = [
+        (_key_name(fqn), [int(n) for n in p.shape], None) for fqn, p in module.named_parameters()
+    ]
+    pads = _padding_rows(module)
+    tensors = [(n, s, pads.get(n)) for n, s, _ in tensors]
+    rows, _ = _native.recipe_plan(
+        recipe, tensors, config_json=_recipe_config_json(config),
+        params={k: float(v) for k, v in (params or {}).items()},
+    )
+    return [(name, spec, pad, rule) for name, _shape, spec, pad, _tied, rule in rows]
+
+
 def init_module(
     module: torch.nn.Module,
     init: str | Sequence[tuple[str, str]],
@@ -1096,6 +1167,8 @@ def init_module(
     seed: int,
     layout: str = "torch",
     threads: int | None = None,
+    config=None,
+    recipe_params: dict | None = None,
 ) -> torch.nn.Module:
     r"""Initialise every parameter of ``module`` with nninit's counter-based stream, each
     keyed by ``(seed, its fully qualified name)`` from ``module.named_parameters()``.
@@ -1114,14 +1187,28 @@ def init_module(
             other 1-d weight, e.g. a PReLU slope, is a ``ValueError`` asking for a rule); or
             an ordered list of ``(glob, scheme)`` rules matched against each name with
             ``fnmatch`` (first match wins; a parameter no rule matches is a ``ValueError``
-            naming it)
+            naming it); or a **recipe name** (``"gpt2"``,
+            ``"nanogpt"``, ``"llama"``, ``"torchtitan-llama3"``, ``"olmo-mitchell"``,
+            ``"olmo-full-megatron"``, ``"olmo-core-llama"``, ``"megatron"``, ``"bert"``,
+            ``"mup"``; ``nninit recipe list``): the recipe's rules matched against the names
+            (which must be that recipe's naming: HF names, nanoGPT's, torchtitan's or
+            OLMo-core's), with the same scheme per tensor as ``nninit recipe show`` and the same
+            values as ``nninit materialize --recipe NAME --rng philox`` for that name
         seed: an int in ``[0, 2**64)``
         layout: where fans come from (see :func:`init_`)
         threads: threads per fill (default: all CPUs; values never depend on it)
+        config: recipes only: the model's ``config.json`` as a dict or a path. Without it the
+            dimensions the recipes use are inferred from the parameters (``n_layer``: the
+            number of block indices in the names; ``d_model``, ``vocab_size``: the token
+            embedding; ``d_ff``: the first MLP projection) with ``initializer_range`` 0.02
+            (HF's default): pass the config when it sets another ``initializer_range``
+        recipe_params: recipes only: recipe parameters, e.g. ``{"base_width": 256}`` for
+            ``"mup"``
 
-    Every rule is checked against every parameter before anything is written. The
-    ``padding_idx`` row of an ``nn.Embedding`` is set to zero afterwards, as PyTorch's
-    ``reset_parameters`` does. Names are keyed without the ``_orig_mod.`` that
+    Every rule is checked against every parameter before anything is written. With a
+    scheme or rules, the ``padding_idx`` row of an ``nn.Embedding`` is set to zero afterwards,
+    as PyTorch's ``reset_parameters`` does; with a recipe, where the recipe's source does it
+    (HF's generic init: ``llama``, ``bert``). Names are keyed without the ``_orig_mod.`` that
     ``torch.compile`` adds, so a compiled model gets the plain model's values.
 
     Examples:
@@ -1133,6 +1220,7 @@ def init_module(
         ...     ("tok_embeddings.weight", "normal:0.02"),
         ...     ("*", "trunc_normal:0.02"),
         ... ], seed=0)
+        >>> nninit.torch.init_module(gpt2_model, "gpt2", seed=0, config="config.json")
     """
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"init_module expects a torch.nn.Module, got {type(module).__name__}")
@@ -1142,12 +1230,33 @@ def init_module(
             "nninit's counter-based stream keyed by (seed, its name)"
         )
     _check_key(seed, None, None, "init_module")
-    rules = _rules(init)
-    plan = []
+    params, owners = {}, {}
     for fqn, p in module.named_parameters():
-        owner = module.get_submodule(fqn.rsplit(".", 1)[0]) if "." in fqn else module
-        fqn = _key_name(fqn)
-        spec = _scheme_for(fqn, p, rules, owner)
+        key = _key_name(fqn)
+        params[key] = p
+        owners[key] = module.get_submodule(fqn.rsplit(".", 1)[0]) if "." in fqn else module
+    if isinstance(init, str) and init in _native.recipe_names():
+        plan = [
+            (fqn, params[fqn], spec, pad)
+            for fqn, spec, pad, _rule in recipe_plan(
+                module, init, config=config, params=recipe_params
+            )
+        ]
+    else:
+        if config is not None or recipe_params is not None:
+            raise ValueError(
+                f"init_module: config= and recipe_params= go with a recipe name "
+                f"({', '.join(_native.recipe_names())}), not {init!r}"
+            )
+        rules = _rules(init)
+        plan = []
+        for fqn, p in params.items():
+            owner = owners[fqn]
+            pad = None
+            if isinstance(owner, torch.nn.Embedding) and fqn.endswith("weight"):
+                pad = owner.padding_idx
+            plan.append((fqn, p, _scheme_for(fqn, p, rules, owner), pad))
+    for fqn, p, spec, _pad in plan:
         _check_tensor(p, f"init_module ('{fqn}')")
         local = p._local_tensor if _is_dtensor(p) else p
         _check_memory(local, f"init_module ('{fqn}')")
@@ -1155,12 +1264,10 @@ def init_module(
             _native.check_init(spec, [int(n) for n in p.shape], layout)
         except ValueError as e:
             raise ValueError(f"init_module: parameter '{fqn}' ({spec}): {e}") from None
-        plan.append((fqn, p, spec, owner))
     with torch.no_grad():
-        for fqn, p, spec, owner in plan:
+        for fqn, p, spec, pad in plan:
             _philox(p, spec, seed, fqn, threads, f"init_module ('{fqn}')", layout=layout)
-            pad = getattr(owner, "padding_idx", None)
-            if isinstance(owner, torch.nn.Embedding) and pad is not None and fqn.endswith("weight"):
+            if pad is not None:
                 _zero_row(p, pad)
     return module
 
@@ -1169,20 +1276,3 @@ def _key_name(fqn: str) -> str:
     """The name a parameter is keyed by: its FQN without the ``_orig_mod.`` that
     ``torch.compile`` puts in front, so a compiled model gets the values of the plain one."""
     return ".".join(part for part in fqn.split(".") if part != "_orig_mod")
-
-
-def _zero_row(p: Tensor, row: int) -> None:
-    """Sets row ``row`` of a 2-d parameter (plain or DTensor, each rank its own part) to zero,
-    as PyTorch's ``nn.Embedding.reset_parameters`` does for ``padding_idx``."""
-    row = row % int(p.shape[0])
-    if not _is_dtensor(p):
-        p[row].zero_()
-        return
-    mesh = p.device_mesh
-    coord = mesh.get_coordinate()
-    if coord is None:
-        return
-    index = local_indices([int(n) for n in p.shape], tuple(mesh.shape), coord, p.placements)
-    rows = list(index[0])
-    if row in rows:
-        p._local_tensor[rows.index(row)].zero_()

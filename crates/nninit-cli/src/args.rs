@@ -35,6 +35,8 @@ pub enum Command {
     /// LSUV-initialise the MLP on an MNIST batch and save it as PyTorch-named safetensors.
     #[command(allow_negative_numbers = true)]
     Lsuv(LsuvArgs),
+    /// Transformer init recipes (gpt2, llama, torchtitan-llama3, olmo-*, megatron, bert, mup...): list them, or show every tensor of a config.json under one.
+    Recipe(RecipeArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -331,4 +333,41 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RecipeArgs {
+    #[command(subcommand)]
+    pub command: RecipeCommand,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum RecipeCommand {
+    /// List the recipes with the source each mirrors.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every tensor of a model (from a Hugging Face config.json) under a recipe: name, shape,
+    /// law, std, variance and the rule that chose it.
+    Show(RecipeShowArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RecipeShowArgs {
+    /// Recipe name (see `nninit recipe list`).
+    pub name: String,
+    /// The model's config.json (GPT-2, Llama or BERT family).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// A recipe parameter, NAME=VALUE (e.g. base_width=256 for mup); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Also print each recipe rule (pattern, law, source).
+    #[arg(long)]
+    pub rules: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -11,6 +11,8 @@
 //! - [`philox_fill_range`]: the same for a contiguous range of global row-major indices.
 //! - [`torch_sample`], [`torch_fill_init`]: PyTorch's CPU stream (`TorchGenerator`), starting
 //!   from a `torch.Generator.get_state()` and returning the state after the draws.
+//! - [`recipe_plan`], [`recipe_model_plan`], [`recipe_names`]: the transformer recipes of
+//!   `nninit-recipes` (scheme text per tensor, keyed by the tensor's name).
 #![deny(missing_docs)]
 
 use half::{bf16, f16};
@@ -650,6 +652,83 @@ fn kernel_name() -> &'static str {
     fill::kernel_name()
 }
 
+/// The names of nninit's transformer recipes (`nninit recipe list`).
+#[pyfunction]
+fn recipe_names() -> Vec<&'static str> {
+    nninit_recipes::RECIPES.iter().map(|r| r.name).collect()
+}
+
+/// The config a recipe plans with: `config_json` (a config.json text) if given, else one
+/// inferred from `names_shapes` (`nninit_recipes::infer_config`), with `params` set; also
+/// returns the config's JSON text.
+fn recipe_config(
+    recipe: &nninit_recipes::Recipe,
+    config_json: Option<&str>,
+    params: &std::collections::BTreeMap<String, f64>,
+    names_shapes: &[(String, Vec<usize>)],
+) -> PyResult<(nninit_recipes::ModelConfig, String)> {
+    let raw = match config_json {
+        Some(text) => serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| value_err(format!("config: not valid JSON: {e}")))?,
+        None => nninit_recipes::infer_config(recipe.naming, names_shapes).map_err(value_err)?,
+    };
+    let text = raw.to_string();
+    let mut config = nninit_recipes::ModelConfig::from_value(raw).map_err(value_err)?;
+    for (k, v) in params {
+        config = config.with_param(k, *v);
+    }
+    Ok((config, text))
+}
+
+/// One planned tensor as Python sees it: (name, shape, scheme text, padding row, tied names,
+/// rule).
+type PlanRow = (String, Vec<usize>, String, Option<usize>, Vec<String>, String);
+
+fn rows(plan: Vec<nninit_recipes::TensorPlan>) -> Vec<PlanRow> {
+    plan.into_iter()
+        .map(|t| (t.name, t.shape, t.init.to_string(), t.padding_row, t.tied, t.rule))
+        .collect()
+}
+
+/// Plans a module's parameters under recipe `recipe`: `tensors` is `[(fqn, shape,
+/// padding_idx)]` from `named_parameters()` (padding from the owning `nn.Embedding`);
+/// `config_json` a config.json text or None (inferred from the names and shapes). Returns
+/// `(rows, config_json)` with a row per tensor (see `PlanRow`). `ValueError` for an unknown
+/// recipe, a bad config, a parameter no rule matches.
+#[pyfunction]
+#[pyo3(signature = (recipe, tensors, config_json=None, params=None))]
+fn recipe_plan(
+    recipe: &str,
+    tensors: Vec<(String, Vec<usize>, Option<usize>)>,
+    config_json: Option<&str>,
+    params: Option<std::collections::BTreeMap<String, f64>>,
+) -> PyResult<(Vec<PlanRow>, String)> {
+    let recipe = nninit_recipes::Recipe::by_name(recipe).map_err(value_err)?;
+    let names_shapes: Vec<(String, Vec<usize>)> =
+        tensors.iter().map(|(n, s, _)| (n.clone(), s.clone())).collect();
+    let (config, text) = recipe_config(recipe, config_json, &params.unwrap_or_default(), &names_shapes)?;
+    let params = tensors
+        .into_iter()
+        .map(|(name, shape, padding_idx)| nninit_recipes::Param { name, shape, layer: None, tied: vec![], padding_idx })
+        .collect();
+    let plan = nninit_recipes::plan_params(&config, recipe, params).map_err(value_err)?;
+    Ok((rows(plan), text))
+}
+
+/// The full plan of a config (`nninit recipe show`): every tensor of the model the config
+/// describes, in the recipe's naming, tied weights once. Rows as `recipe_plan`.
+#[pyfunction]
+#[pyo3(signature = (recipe, config_json, params=None))]
+fn recipe_model_plan(
+    recipe: &str,
+    config_json: &str,
+    params: Option<std::collections::BTreeMap<String, f64>>,
+) -> PyResult<Vec<PlanRow>> {
+    let recipe = nninit_recipes::Recipe::by_name(recipe).map_err(value_err)?;
+    let (config, _) = recipe_config(recipe, Some(config_json), &params.unwrap_or_default(), &[])?;
+    Ok(rows(nninit_recipes::plan(&config, recipe).map_err(value_err)?))
+}
+
 /// The native module of the `nninit` Python package.
 #[pymodule]
 fn _nninit(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -661,6 +740,9 @@ fn _nninit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_init, m)?)?;
     m.add_function(wrap_pyfunction!(stream_id, m)?)?;
     m.add_function(wrap_pyfunction!(kernel_name, m)?)?;
+    m.add_function(wrap_pyfunction!(recipe_names, m)?)?;
+    m.add_function(wrap_pyfunction!(recipe_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(recipe_model_plan, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("TORCH_STATE_BYTES", TorchGenerator::TORCH_STATE_BYTES)?;
     Ok(())

@@ -5,6 +5,7 @@ pub mod fill;
 pub mod gain;
 pub mod lsuv;
 pub mod probe;
+pub mod recipe;
 pub mod table;
 pub mod theory;
 pub mod train;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Bench(a)) => bench::run(&a),
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::Lsuv(a)) => lsuv::run(&a),
+        Some(Command::Recipe(a)) => recipe::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;
