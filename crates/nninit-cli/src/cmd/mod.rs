@@ -1,9 +1,11 @@
 //! Subcommands: each turns its arguments into library calls and a report.
 
+pub mod audit;
 pub mod bench;
 pub mod fill;
 pub mod gain;
 pub mod lsuv;
+pub mod materialize;
 pub mod probe;
 pub mod table;
 pub mod theory;
@@ -22,6 +24,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Bench(a)) => bench::run(&a),
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::Lsuv(a)) => lsuv::run(&a),
+        Some(Command::Materialize(a)) => materialize::run(&a),
+        Some(Command::Audit(a)) => audit::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;

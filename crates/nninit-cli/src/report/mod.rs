@@ -1,5 +1,6 @@
 //! Reports: one serialisable struct per command, the source of the table, `--json` and the chart.
 
+pub mod audit;
 pub mod plot;
 pub mod table;
 pub mod text;
