@@ -134,7 +134,6 @@ fn materialize_unknown_recipe_and_bad_shard_size_write_nothing() {
 }
 
 #[test]
-#[ignore = "needs the recipes branch: ModelConfig::from_json and the recipe list"]
 fn materialize_bad_config_is_a_one_line_error_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ckpt");
@@ -162,7 +161,6 @@ const SMALL_LLAMA: &str = r#"{
 }"#;
 
 #[test]
-#[ignore = "needs the recipes branch: ModelConfig::from_json and the llama recipe"]
 fn materialize_then_audit_a_small_llama_passes_and_values_equal_fill() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("config.json");
@@ -208,7 +206,7 @@ fn materialize_then_audit_a_small_llama_passes_and_values_equal_fill() {
 }
 
 #[test]
-#[ignore = "needs the recipes branch (a config to materialize) and the harden branch's signal cleanup of io.rs temporary paths"]
+#[ignore = "needs the harden branch's signal cleanup of io.rs temporary paths (PrivateTempDir + install_signal_cleanup)"]
 fn an_interrupted_materialize_leaves_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("config.json");

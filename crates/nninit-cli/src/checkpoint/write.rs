@@ -5,7 +5,8 @@
 
 use super::layout::{self, HeaderTensor};
 use anyhow::{anyhow, bail, Context, Result};
-use nninit::{Element, Init, Layout, Par, Shape, StreamKey};
+use nninit::{Element, Layout, Par, Shape};
+use nninit_recipes::TensorPlan;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
@@ -37,50 +38,51 @@ impl Entry {
     }
 }
 
-/// Philox values keyed by (seed, tensor name): element `i` of tensor `name` is element `i` of
+/// Philox values keyed by (seed, tensor name): element `i` of a planned tensor is element `i` of
 /// `init.fill` on `Philox::new(seed)` after `select_tensor(name)`, i.e. exactly what
-/// `nninit fill --rng philox --seed S --name NAME` writes (any thread count, any chunking).
-pub struct PhiloxSource {
-    tensors: Vec<(Init, Shape, StreamKey)>,
+/// `nninit fill --rng philox --seed S --name NAME` writes (any thread count, any chunking),
+/// with the plan's padding row (HF `padding_idx`) zeroed: [`TensorPlan::fill_philox_range`].
+pub struct PhiloxSource<'a> {
+    seed: u64,
+    plan: &'a [TensorPlan],
 }
 
-impl PhiloxSource {
-    /// The source for `(name, shape, init)` triples under `seed`.
+impl<'a> PhiloxSource<'a> {
+    /// The source for `plan` under `seed`.
     ///
     /// # Errors
     /// A shape or scheme the core rejects, or a structured scheme (orthogonal, eye, dirac,
     /// sparse: not element-wise, so not streamed in chunks).
-    pub fn new(seed: u64, tensors: &[(&str, &[usize], &Init)]) -> Result<PhiloxSource> {
-        let mut out = Vec::with_capacity(tensors.len());
-        for &(name, shape, init) in tensors {
-            let s = Shape::new(shape).with_context(|| format!("tensor {name}"))?;
-            let resolved = init
+    pub fn new(seed: u64, plan: &'a [TensorPlan]) -> Result<PhiloxSource<'a>> {
+        for p in plan {
+            let s = Shape::new(&p.shape).with_context(|| format!("tensor {}", p.name))?;
+            let resolved = p
+                .init
                 .resolve(&s, Layout::Torch)
-                .with_context(|| format!("tensor {name}: init {init}"))?;
+                .with_context(|| format!("tensor {}: init {}", p.name, p.init))?;
             match resolved {
                 nninit::Resolved::Elementwise(_) | nninit::Resolved::Constant(_) => {}
                 _ => bail!(
-                    "tensor {name}: init {init} is not element-wise (it needs the whole \
-                     tensor at once), which materialize does not stream"
+                    "tensor {}: init {} is not element-wise (it needs the whole tensor at \
+                     once), which materialize does not stream",
+                    p.name,
+                    p.init
                 ),
             }
-            out.push((init.clone(), s, StreamKey::from_name(seed, name)));
         }
-        Ok(PhiloxSource { tensors: out })
+        Ok(PhiloxSource { seed, plan })
     }
 }
 
-impl Source for PhiloxSource {
+impl Source for PhiloxSource<'_> {
     fn fill<T: Element>(&self, tensor: usize, range: Range<usize>, out: &mut [T]) -> Result<()> {
-        let (init, shape, key) = &self.tensors[tensor];
-        init.fill_range(out, shape, Layout::Torch, *key, range, Par::all())?;
+        self.plan[tensor].fill_philox_range(self.seed, range, out, Par::all())?;
         Ok(())
     }
 }
 
 /// Values given in full (f32, e.g. `--rng torch`'s exact tensors), rounded to the output
 /// type through `half` (round to nearest even).
-#[allow(dead_code)] // for --rng torch --recipe nanogpt, once the recipes crate's torch mode lands
 pub struct ValuesSource {
     pub values: Vec<Vec<f32>>,
 }
@@ -287,9 +289,9 @@ mod tests {
     #[test]
     fn chunking_does_not_change_values() {
         // 2.5 chunks of 1000 elements: the seams must not show
-        let init: Init = "normal:0.02".parse().unwrap();
-        let shape: &[usize] = &[2500];
-        let src = PhiloxSource::new(3, &[("w", shape, &init)]).unwrap();
+        let plan = [crate::cmd::materialize::tests::tp("w", &[2500], "normal:0.02", &[])];
+        let (init, shape) = (&plan[0].init, plan[0].shape.as_slice());
+        let src = PhiloxSource::new(3, &plan).unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("c");
         let extras = Extras {

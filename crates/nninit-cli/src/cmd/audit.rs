@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 pub fn run(a: &AuditArgs) -> Result<()> {
     let ckpt = read::open(&a.checkpoint)?;
     let plan = match (&a.recipe, &a.config) {
-        (Some(r), Some(c)) => Some((r.as_str(), super::materialize::load_plan(c, r)?.1)),
+        (Some(r), Some(c)) => Some((r.as_str(), super::materialize::load_plan(c, r)?.2)),
         _ => None,
     };
     let report = audit::audit(

@@ -3,7 +3,7 @@
 
 use crate::args::MaterializeArgs;
 use crate::checkpoint::layout;
-use crate::checkpoint::write::{write_checkpoint, Entry, Extras, PhiloxSource};
+use crate::checkpoint::write::{write_checkpoint, Entry, Extras, PhiloxSource, ValuesSource};
 use crate::stream::RngKind;
 use anyhow::{bail, Context, Result};
 use half::{bf16, f16};
@@ -14,28 +14,34 @@ use std::path::Path;
 
 /// Reads `--config`, finds the recipe and builds its plan (shared with `audit`); the file is
 /// read first, then the recipe name checked, then the config parsed.
-pub fn load_plan(config: &Path, recipe: &str) -> Result<(String, Vec<TensorPlan>)> {
+pub fn load_plan(config: &Path, recipe: &str) -> Result<(String, ModelConfig, Vec<TensorPlan>)> {
     let text = std::fs::read_to_string(config)
         .with_context(|| format!("cannot read --config {}", config.display()))?;
     let recipe = Recipe::by_name(recipe).context("--recipe")?;
     let cfg = ModelConfig::from_json(&text).with_context(|| format!("--config {}", config.display()))?;
     let plan = nninit_recipes::plan(&cfg, recipe)?;
-    Ok((text, plan))
+    Ok((text, cfg, plan))
 }
 
 pub fn run(a: &MaterializeArgs) -> Result<()> {
     let max_shard_size = layout::parse_size(&a.max_shard_size)?;
-    let (config_json, plan) = load_plan(&a.config, &a.recipe)?;
-    if a.rng != RngKind::Philox {
-        bail!(
-            "--rng {} is not available for materialize yet: use --rng philox (the torch-exact \
-             tensors of --recipe nanogpt come with the recipes' torch mode)",
-            a.rng.name()
-        );
-    }
+    let (config_json, cfg, plan) = load_plan(&a.config, &a.recipe)?;
     let started = std::time::Instant::now();
     let bar = progress_bar();
-    let total = materialize(&a.out, &plan, &config_json, &a.recipe, a.seed, &a.dtype, max_shard_size, &bar)?;
+    let total = match a.rng {
+        RngKind::Philox => {
+            materialize(&a.out, &plan, &config_json, &a.recipe, a.seed, &a.dtype, max_shard_size, &bar)?
+        }
+        RngKind::Torch if a.recipe == "nanogpt" => {
+            materialize_torch(&a.out, &cfg, &config_json, a.seed, &a.dtype, max_shard_size, &bar)?
+        }
+        RngKind::Torch => bail!(
+            "--rng torch reproduces nanoGPT's construction only: use it with --recipe nanogpt, \
+             or --rng philox for --recipe {}",
+            a.recipe
+        ),
+        RngKind::Std => bail!("--rng std is not offered by materialize: use philox, or torch with --recipe nanogpt"),
+    };
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
@@ -95,22 +101,59 @@ pub fn materialize(
     max_shard_size: u64,
     bar: &indicatif::ProgressBar,
 ) -> Result<u64> {
-    let meta = BTreeMap::from([
-        ("nninit_recipe".to_string(), recipe.to_string()),
-        ("nninit_seed".to_string(), seed.to_string()),
-        ("nninit_rng".to_string(), "philox".to_string()),
-        ("nninit_version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
-    ]);
-    let extras = Extras {
-        config_json,
-        meta,
-        max_shard_size,
-        chunk: crate::checkpoint::write::CHUNK,
-    };
+    let extras = extras(config_json, recipe, seed, "philox", max_shard_size);
     match dtype {
         "bf16" => philox::<bf16>(out, seed, plan, &extras, bar),
         "f16" => philox::<f16>(out, seed, plan, &extras, bar),
         "f32" => philox::<f32>(out, seed, plan, &extras, bar),
+        other => bail!("--dtype {other}: expected bf16, f16 or f32"),
+    }
+}
+
+/// The shard metadata and settings.
+fn extras<'a>(config_json: &'a str, recipe: &str, seed: u64, rng: &str, max_shard_size: u64) -> Extras<'a> {
+    let meta = BTreeMap::from([
+        ("nninit_recipe".to_string(), recipe.to_string()),
+        ("nninit_seed".to_string(), seed.to_string()),
+        ("nninit_rng".to_string(), rng.to_string()),
+        ("nninit_version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+    ]);
+    Extras {
+        config_json,
+        meta,
+        max_shard_size,
+        chunk: crate::checkpoint::write::CHUNK,
+    }
+}
+
+/// Writes nanoGPT's `GPT(config)` after `torch.manual_seed(seed)`, bit for bit in f32
+/// ([`nninit_recipes::nanogpt_torch_tensors`]; bf16/f16 rounded from those values to nearest
+/// even), as a checkpoint directory `out`. Memory: the whole model in f32 (nanoGPT sizes).
+pub fn materialize_torch(
+    out: &Path,
+    cfg: &ModelConfig,
+    config_json: &str,
+    seed: u64,
+    dtype: &str,
+    max_shard_size: u64,
+    bar: &indicatif::ProgressBar,
+) -> Result<u64> {
+    let tensors = nninit_recipes::nanogpt_torch_tensors(cfg, seed)?;
+    let entries: Vec<Entry> = tensors
+        .iter()
+        .map(|(p, _)| Entry {
+            name: p.name.clone(),
+            shape: p.shape.clone(),
+        })
+        .collect();
+    let source = ValuesSource {
+        values: tensors.into_iter().map(|(_, v)| v).collect(),
+    };
+    let extras = extras(config_json, "nanogpt", seed, "torch", max_shard_size);
+    match dtype {
+        "bf16" => write_checkpoint::<bf16, _>(out, &entries, &source, &extras, bar),
+        "f16" => write_checkpoint::<f16, _>(out, &entries, &source, &extras, bar),
+        "f32" => write_checkpoint::<f32, _>(out, &entries, &source, &extras, bar),
         other => bail!("--dtype {other}: expected bf16, f16 or f32"),
     }
 }
@@ -125,11 +168,7 @@ fn philox<T: Element + bytemuck::Pod>(
     for p in plan {
         check_range::<T>(p)?;
     }
-    let triples: Vec<(&str, &[usize], &nninit::Init)> = plan
-        .iter()
-        .map(|p| (p.name.as_str(), p.shape.as_slice(), &p.init))
-        .collect();
-    let source = PhiloxSource::new(seed, &triples)?;
+    let source = PhiloxSource::new(seed, plan)?;
     let entries: Vec<Entry> = plan
         .iter()
         .map(|p| Entry {
@@ -164,6 +203,9 @@ pub(crate) mod tests {
             init: init.parse().unwrap(),
             rule: "test".into(),
             tied: tied.iter().map(|t| t.to_string()).collect(),
+            dtype: nninit::DType::F32,
+            layer: None,
+            padding_row: None,
         }
     }
 
@@ -260,6 +302,24 @@ pub(crate) mod tests {
                 let got = st.tensor(&p.name).unwrap().data().to_vec();
                 assert_eq!(got, fill_file(tmp.path(), &p, dtype), "{dtype} {}", p.name);
             }
+        }
+    }
+
+    #[test]
+    fn torch_mode_writes_nanogpts_tensors_bit_for_bit() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/configs/tiny-nanogpt-nobias.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let cfg = ModelConfig::from_json(&text).unwrap();
+        let want = nninit_recipes::nanogpt_torch_tensors(&cfg, 1337).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("c");
+        let bar = indicatif::ProgressBar::hidden();
+        materialize_torch(&out, &cfg, &text, 1337, "f32", 5_000_000_000, &bar).unwrap();
+        let bytes = std::fs::read(out.join("model.safetensors")).unwrap();
+        let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(st.len(), want.len());
+        for (p, v) in &want {
+            assert!(st.tensor(&p.name).unwrap().data() == &crate::io::le_bytes(v)[..], "{}", p.name);
         }
     }
 
