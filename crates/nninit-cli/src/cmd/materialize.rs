@@ -7,7 +7,6 @@ use crate::checkpoint::write::{write_checkpoint, Entry, Extras, PhiloxSource, Va
 use crate::stream::RngKind;
 use anyhow::{bail, Context, Result};
 use half::{bf16, f16};
-use nninit::Element;
 use nninit_recipes::{ModelConfig, Recipe, TensorPlan};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -59,7 +58,7 @@ pub fn run(a: &MaterializeArgs) -> Result<()> {
 /// Checks that no tensor's law can overflow `T` (so nothing non-finite is written): the
 /// largest magnitude a Philox draw can have is the uniform's or window's bound, or
 /// `|mean| + 5.8·std` for a normal (Box–Muller from 24-bit uniforms stays within 5.77 std).
-fn check_range<T: Element>(p: &TensorPlan) -> Result<()> {
+fn check_range(p: &TensorPlan, dtype: &str) -> Result<()> {
     let shape = nninit::Shape::new(&p.shape).with_context(|| format!("tensor {}", p.name))?;
     let r = p
         .init
@@ -72,17 +71,12 @@ fn check_range<T: Element>(p: &TensorPlan) -> Result<()> {
         nninit::Resolved::Elementwise(nninit::Sampler::TruncNormal(t)) => t.a().abs().max(t.b().abs()),
         _ => 0.0,
     };
-    let max = match T::DTYPE {
-        nninit::DType::F16 => 65504.0,
-        nninit::DType::BF16 | nninit::DType::F32 => f32::MAX as f64,
-        nninit::DType::F64 => f64::MAX,
-    };
+    let max = if dtype == "f16" { 65504.0 } else { f32::MAX as f64 };
     if big > max {
         bail!(
-            "tensor {}: init {} reaches {big:e}, beyond {}'s range; use a wider --dtype",
+            "tensor {}: init {} reaches {big:e}, beyond {dtype}'s range; use a wider --dtype",
             p.name,
-            p.init,
-            T::DTYPE
+            p.init
         );
     }
     Ok(())
@@ -102,10 +96,33 @@ pub fn materialize(
     bar: &indicatif::ProgressBar,
 ) -> Result<u64> {
     let extras = extras(config_json, recipe, seed, "philox", max_shard_size);
+    for p in plan {
+        check_range(p, dtype)?;
+    }
+    let source = PhiloxSource::new(seed, plan)?;
+    let entries: Vec<Entry> = plan
+        .iter()
+        .map(|p| Entry {
+            name: p.name.clone(),
+            shape: p.shape.clone(),
+        })
+        .collect();
+    write_as(dtype, out, &entries, &source, &extras, bar)
+}
+
+/// [`write_checkpoint`] in the element type named `dtype` (`bf16`, `f16`, `f32`).
+fn write_as<S: crate::checkpoint::write::Source>(
+    dtype: &str,
+    out: &Path,
+    entries: &[Entry],
+    source: &S,
+    extras: &Extras<'_>,
+    bar: &indicatif::ProgressBar,
+) -> Result<u64> {
     match dtype {
-        "bf16" => philox::<bf16>(out, seed, plan, &extras, bar),
-        "f16" => philox::<f16>(out, seed, plan, &extras, bar),
-        "f32" => philox::<f32>(out, seed, plan, &extras, bar),
+        "bf16" => write_checkpoint::<bf16, _>(out, entries, source, extras, bar),
+        "f16" => write_checkpoint::<f16, _>(out, entries, source, extras, bar),
+        "f32" => write_checkpoint::<f32, _>(out, entries, source, extras, bar),
         other => bail!("--dtype {other}: expected bf16, f16 or f32"),
     }
 }
@@ -150,33 +167,7 @@ pub fn materialize_torch(
         values: tensors.into_iter().map(|(_, v)| v).collect(),
     };
     let extras = extras(config_json, "nanogpt", seed, "torch", max_shard_size);
-    match dtype {
-        "bf16" => write_checkpoint::<bf16, _>(out, &entries, &source, &extras, bar),
-        "f16" => write_checkpoint::<f16, _>(out, &entries, &source, &extras, bar),
-        "f32" => write_checkpoint::<f32, _>(out, &entries, &source, &extras, bar),
-        other => bail!("--dtype {other}: expected bf16, f16 or f32"),
-    }
-}
-
-fn philox<T: Element + bytemuck::Pod>(
-    out: &Path,
-    seed: u64,
-    plan: &[TensorPlan],
-    extras: &Extras<'_>,
-    bar: &indicatif::ProgressBar,
-) -> Result<u64> {
-    for p in plan {
-        check_range::<T>(p)?;
-    }
-    let source = PhiloxSource::new(seed, plan)?;
-    let entries: Vec<Entry> = plan
-        .iter()
-        .map(|p| Entry {
-            name: p.name.clone(),
-            shape: p.shape.clone(),
-        })
-        .collect();
-    write_checkpoint::<T, _>(out, &entries, &source, extras, bar)
+    write_as(dtype, out, &entries, &source, &extras, bar)
 }
 
 /// Bytes written, bytes/s and the time left, on stderr (hidden when stderr is not a terminal).
