@@ -311,7 +311,8 @@ pub struct MaterializeArgs {
     /// The model's Hugging Face config.json (GPT-2, Llama or BERT family).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
-    /// The init recipe (`nninit recipe list`): gpt2, nanogpt, llama, torchtitan-llama3, ...
+    /// The init recipe: gpt2, nanogpt, llama, torchtitan-llama3, olmo-mitchell,
+    /// olmo-full-megatron, olmo-core-llama, megatron, bert, mup.
     #[arg(long)]
     pub recipe: String,
     /// Seed: with --rng philox every tensor is keyed by (seed, its state-dict name).
