@@ -37,6 +37,12 @@ pub enum Command {
     Lsuv(LsuvArgs),
     /// Transformer init recipes (gpt2, llama, torchtitan-llama3, olmo-*, megatron, bert, mup...): list them, or show every tensor of a config.json under one.
     Recipe(RecipeArgs),
+    /// Write a seed checkpoint for a Hugging Face config.json under a named init recipe:
+    /// HF-layout safetensors shards, model.safetensors.index.json and the config, streamed.
+    Materialize(MaterializeArgs),
+    /// Check a checkpoint's initialisation: per-tensor statistics, and with --recipe the
+    /// expected law, a KS statistic and flags (zeroed, wrong std, out of bounds, NaN, ties).
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -324,6 +330,50 @@ pub struct FillArgs {
     /// Output: FILE.npy, FILE.safetensors, or - for JSON on stdout.
     #[arg(long)]
     pub out: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MaterializeArgs {
+    /// The model's Hugging Face config.json (GPT-2, Llama or BERT family).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The init recipe: gpt2, nanogpt, llama, torchtitan-llama3, olmo-mitchell,
+    /// olmo-full-megatron, olmo-core-llama, megatron, bert, mup.
+    #[arg(long)]
+    pub recipe: String,
+    /// Seed: with --rng philox every tensor is keyed by (seed, its state-dict name).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output directory (created; an existing one must be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Element type written.
+    #[arg(long, default_value = "f32", value_parser = ["bf16", "f16", "f32"])]
+    pub dtype: String,
+    /// Largest shard (5GB = 5e9 bytes, as huggingface_hub; KB/MB/GB/TB, KiB..TiB, or bytes).
+    #[arg(long, default_value = "5GB")]
+    pub max_shard_size: String,
+    /// Random stream: philox (each tensor keyed by its name; all cores) or torch (the exact
+    /// tensors of PyTorch's generator; --recipe nanogpt only).
+    #[arg(long, value_enum, default_value_t = RngKind::Philox)]
+    pub rng: RngKind,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditArgs {
+    /// A .safetensors file, or a directory with model.safetensors.index.json or
+    /// model.safetensors.
+    #[arg(value_name = "CHECKPOINT")]
+    pub checkpoint: PathBuf,
+    /// The recipe the checkpoint should follow (needs --config).
+    #[arg(long, requires = "config")]
+    pub recipe: Option<String>,
+    /// The model's config.json (with --recipe).
+    #[arg(long, value_name = "FILE", requires = "recipe")]
+    pub config: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]

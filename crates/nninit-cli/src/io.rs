@@ -244,6 +244,70 @@ pub fn write_atomic_via(path: &Path, write: impl FnOnce(&Path) -> Result<()>) ->
     Ok(())
 }
 
+/// Writes the directory `dir` atomically: `write` fills a private temporary directory (mode
+/// 0700, random name `.nninit-XXXXXX`, created exclusively by `tempfile` next to `dir`, as
+/// [`write_atomic_via`]'s), which is then renamed to `dir`. On any error the temporary
+/// directory and everything in it are removed and `dir` is untouched. `dir` may be absent
+/// or an empty directory (replaced); anything else is refused before `write` runs. The
+/// finished directory gets the permissions of an ordinary new directory here (umask).
+pub fn write_dir_atomic(dir: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot use {}", dir.display())),
+        Ok(m) if m.is_dir() => {
+            let mut entries = std::fs::read_dir(dir)
+                .with_context(|| format!("cannot read the directory {}", dir.display()))?;
+            if entries.next().is_some() {
+                bail!(
+                    "{} exists and is not empty; give a new or empty directory (nothing is \
+                     overwritten)",
+                    dir.display()
+                );
+            }
+        }
+        Ok(_) => bail!(
+            "{} exists and is not a directory; give a new or empty directory",
+            dir.display()
+        ),
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        bail!(
+            "cannot write {}: directory {} does not exist",
+            dir.display(),
+            parent.display()
+        );
+    }
+    let tmpdir = tempfile::Builder::new()
+        .prefix(".nninit-")
+        .tempdir_in(parent)
+        .with_context(|| {
+            format!(
+                "cannot write {}: cannot create a temporary directory in {} (the output is \
+                 written there first, then renamed into place)",
+                dir.display(),
+                parent.display()
+            )
+        })?;
+    let result = write(tmpdir.path()).and_then(|()| {
+        // the mode of a directory made by create_dir (0777 & !umask), not tempfile's 0700
+        let plain = tmpdir.path().join(".nninit-mode");
+        std::fs::create_dir(&plain)?;
+        let perms = std::fs::metadata(&plain)?.permissions();
+        std::fs::remove_dir(&plain)?;
+        std::fs::set_permissions(tmpdir.path(), perms)?;
+        std::fs::rename(tmpdir.path(), dir).context("rename")?;
+        Ok(())
+    });
+    result.with_context(|| format!("cannot write {}", dir.display()))?;
+    // renamed: nothing is left at the temporary path to remove
+    let _ = tmpdir.keep();
+    Ok(())
+}
+
 /// The NumPy `.npy` (format 1.0) encoding of a C-order little-endian array.
 /// `descr` is the NumPy dtype string (`<f4`, `<f8`, `<f2`); `data` the raw little-endian bytes.
 #[cfg(test)]

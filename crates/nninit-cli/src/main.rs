@@ -1,6 +1,7 @@
 //! `nninit`: probe weight initialisations on real MNIST, fill tensors, print the methods table.
 
 mod args;
+mod checkpoint;
 mod cmd;
 mod experiment;
 mod io;

@@ -1,9 +1,11 @@
 //! Subcommands: each turns its arguments into library calls and a report.
 
+pub mod audit;
 pub mod bench;
 pub mod fill;
 pub mod gain;
 pub mod lsuv;
+pub mod materialize;
 pub mod probe;
 pub mod recipe;
 pub mod table;
@@ -24,6 +26,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::Lsuv(a)) => lsuv::run(&a),
         Some(Command::Recipe(a)) => recipe::run(&a),
+        Some(Command::Materialize(a)) => materialize::run(&a),
+        Some(Command::Audit(a)) => audit::run(&a),
         // `nninit` alone runs the main job with its defaults.
         None => {
             let a = ProbeWrapper::parse_from(["nninit-probe"]).args;

@@ -1,6 +1,7 @@
 //! Reports: one serialisable struct per command, the source of the table, `--json` and the chart
 //! (`svg`: the chart writer; `plot`, `train`: the charts).
 
+pub mod audit;
 pub mod plot;
 pub mod svg;
 pub mod table;
