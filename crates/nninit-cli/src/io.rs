@@ -82,7 +82,6 @@ impl PrivateTempDir {
     /// Renames the directory itself to `target` (an atomic directory write: the finished
     /// directory appears at once) and unregisters it. On error it stays registered, and is
     /// removed when dropped.
-    #[allow(dead_code)] // for atomic directory writes (materialize); tested below
     pub fn rename_to(mut self, target: &Path) -> std::io::Result<()> {
         let mut dirs = temp_dirs();
         let path = self.path().to_path_buf();
@@ -281,30 +280,28 @@ pub fn write_dir_atomic(dir: &Path, write: impl FnOnce(&Path) -> Result<()>) -> 
             parent.display()
         );
     }
-    let tmpdir = tempfile::Builder::new()
-        .prefix(".nninit-")
-        .tempdir_in(parent)
-        .with_context(|| {
-            format!(
-                "cannot write {}: cannot create a temporary directory in {} (the output is \
-                 written there first, then renamed into place)",
-                dir.display(),
-                parent.display()
-            )
-        })?;
+    let tmpdir = PrivateTempDir::new_in(parent).with_context(|| {
+        format!(
+            "cannot write {}: cannot create a temporary directory in {} (the output is \
+             written there first, then renamed into place)",
+            dir.display(),
+            parent.display()
+        )
+    })?;
     let result = write(tmpdir.path()).and_then(|()| {
-        // the mode of a directory made by create_dir (0777 & !umask), not tempfile's 0700
+        // the mode of a directory made by create_dir (0777 & !umask), not the private 0700
         let plain = tmpdir.path().join(".nninit-mode");
         std::fs::create_dir(&plain)?;
         let perms = std::fs::metadata(&plain)?.permissions();
         std::fs::remove_dir(&plain)?;
         std::fs::set_permissions(tmpdir.path(), perms)?;
-        std::fs::rename(tmpdir.path(), dir).context("rename")?;
         Ok(())
     });
     result.with_context(|| format!("cannot write {}", dir.display()))?;
-    // renamed: nothing is left at the temporary path to remove
-    let _ = tmpdir.keep();
+    // renamed and unregistered; on error the drop removes it
+    tmpdir
+        .rename_to(dir)
+        .with_context(|| format!("cannot write {}: rename", dir.display()))?;
     Ok(())
 }
 

@@ -206,7 +206,6 @@ fn materialize_then_audit_a_small_llama_passes_and_values_equal_fill() {
 }
 
 #[test]
-#[ignore = "needs the harden branch's signal cleanup of io.rs temporary paths (PrivateTempDir + install_signal_cleanup)"]
 fn an_interrupted_materialize_leaves_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("config.json");
