@@ -11,6 +11,7 @@
 //! - [`philox_fill_range`]: the same for a contiguous range of global row-major indices.
 //! - [`torch_sample`], [`torch_fill_init`]: PyTorch's CPU stream (`TorchGenerator`), starting
 //!   from a `torch.Generator.get_state()` and returning the state after the draws.
+//! - [`render_html`]: the HTML report of a report document (JSON in, HTML out).
 #![deny(missing_docs)]
 
 use half::{bf16, f16};
@@ -633,6 +634,14 @@ fn kernel_name() -> &'static str {
     fill::kernel_name()
 }
 
+/// The self-contained HTML page of a report document given as JSON text
+/// (`nninit_diag::html::render_html`, the renderer of the CLI's `--report`); `ValueError`
+/// for text that is not JSON or a document of the wrong shape.
+#[pyfunction]
+fn render_html(py: Python<'_>, report_json: &str) -> PyResult<String> {
+    py.detach(|| nninit_diag::html::render_html_str(report_json)).map_err(value_err)
+}
+
 /// The native module of the `nninit` Python package.
 #[pymodule]
 fn _nninit(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -644,6 +653,7 @@ fn _nninit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_init, m)?)?;
     m.add_function(wrap_pyfunction!(stream_id, m)?)?;
     m.add_function(wrap_pyfunction!(kernel_name, m)?)?;
+    m.add_function(wrap_pyfunction!(render_html, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("TORCH_STATE_BYTES", TorchGenerator::TORCH_STATE_BYTES)?;
     Ok(())

@@ -1,5 +1,6 @@
 //! Reports: one serialisable struct per command, the source of the table, `--json` and the chart.
 
+pub mod html;
 pub mod plot;
 pub mod table;
 pub mod text;
@@ -77,6 +78,10 @@ pub struct InitResult {
     /// With `--grad`: one backward pass of the mean cross-entropy on the same batch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grad: Option<GradReport>,
+    /// With `--report`: every layer output's histogram (and its gradient's with `--grad`);
+    /// only in the HTML report, not in `--json`.
+    #[serde(skip)]
+    pub histograms: Option<Vec<html::LayerHistograms>>,
 }
 
 /// `probe --grad`: the loss and every layer's backward statistics.
