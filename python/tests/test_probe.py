@@ -145,7 +145,8 @@ def test_probe_mlp_values_and_model_left_alone():
     w = kn["layers"][-1]
     assert w["update_to_data"] == pytest.approx(0.01 * w["weight_grad_std"] / w["weight_std"], rel=1e-12)
     assert w["grad_to_data"] == pytest.approx(w["weight_grad_std"] / w["weight_std"], rel=1e-12)
-    assert kn["loss"] == pytest.approx(float(F.cross_entropy(m2(x), y)), rel=1e-6)
+    with torch.no_grad():
+        assert kn["loss"] == pytest.approx(float(F.cross_entropy(m2(x), y)), rel=1e-6)
 
 
 def test_saturation_and_collapse_flagged():
@@ -268,7 +269,8 @@ def test_watch_manual_steps():
         w.step(loss=1.0)
     w.close()
     assert [r["step"] for r in w.records] == [0, 3, 6]
-    assert all(p["update_to_data"] is None and p["grad_to_data"] > 0 for p in w.records[0]["params"])
+    assert all(p["update_to_data"] is None for p in w.records[0]["params"])
+    assert all(p["grad_to_data"] > 0 for p in w.records[0]["params"] if len(p["shape"]) == 2)
     with pytest.raises(ValueError, match="every"):
         nt.watch(model, every=0)
 
