@@ -41,7 +41,7 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, widths=(16, 32, 64), blocks=3, classes=10):
+    def __init__(self, widths=(16, 32, 64), blocks=2, classes=10):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, widths[0], 3, 1, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU())
         layers, cin = [], widths[0]
@@ -118,15 +118,16 @@ def main():
     args = ap.parse_args()
     torch.manual_seed(0)
 
-    # 1. ResNet-style CNN on a batch of 32 random 3x32x32 images
+    # 1. ResNet-style CNN on a batch of 16 random 3x16x16 images
     resnet = ResNet()
-    images = torch.randn(32, 3, 32, 32)
-    labels = torch.randint(0, 10, (32,))
+    images = torch.randn(16, 3, 16, 16)
+    labels = torch.randint(0, 10, (16,))
     kaiming = "kaiming_normal:mode=fan_out,nonlinearity=relu"
     rep = nt.probe(resnet, images, seed=0, loss_fn=lambda out: F.cross_entropy(out, labels), inits={
         "pytorch-default": "as-is",
         "kaiming": kaiming,  # 1-d weights (BatchNorm) ones, biases zeros
-        "kaiming+zero-bn2": [("*bn2.weight", "zeros"), ("*.weight", kaiming), ("*.bias", "zeros")],
+        "kaiming+zero-bn2": [("*bn2.weight", "zeros"), ("*bn1.weight", "ones"), ("stem.1.weight", "ones"),
+                             ("*downsample.1.weight", "ones"), ("*.bias", "zeros"), ("*", kaiming)],
     })
     print(rep.table(stats=("std", "correlation", "grad_std"), blocks_only=True))
 

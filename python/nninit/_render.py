@@ -93,13 +93,16 @@ def table_text(doc: dict, stats, blocks_only: bool = False) -> str:
         k, b = kinds[n]
         return f"{n} ({k}{', block' if b else ''})"
 
+    has_loss = any(r.get("loss") is not None for r in runs)
     for stat in stats:
+        if stat == "grad_std" and has_loss:
+            continue  # printed with the backward pass below
         if not any(stat in l for ix in index for l in ix.values()):
             continue
         out += STAT_TITLES.get(stat, stat) + ":\n"
         rows = [[label(n)] + [_fmt(stat, ix.get(n, {}).get(stat)) for ix in index] for n in names]
         out += render(header, rows) + "\n"
-    if any(r.get("loss") is not None for r in runs):
+    if has_loss:
         out += "backward pass on the same batch:\n"
         out += render(header, [["loss"] + [num(r.get("loss")) for r in runs]]) + "\n"
         out += STAT_TITLES["grad_std"] + ":\n"

@@ -76,7 +76,11 @@
     } else {
       lo = Math.min.apply(null, ys); hi = Math.max.apply(null, ys);
       if (log) { lo = Math.pow(10, Math.floor(Math.log10(lo))); hi = Math.pow(10, Math.ceil(Math.log10(hi))); if (lo === hi) { lo /= 10; hi *= 10; } }
-      else { if (lo === hi) { lo -= 1; hi += 1; } var pad = 0.05 * (hi - lo); lo -= pad; hi += pad; }
+      else {
+        if (lo === hi) { lo -= 1; hi += 1; }
+        var nt = niceTicks(lo, hi, 4), st = nt.length > 1 ? nt[1] - nt[0] : (hi - lo);
+        lo = Math.floor(lo / st - 1e-9) * st; hi = Math.ceil(hi / st + 1e-9) * st;
+      }
     }
     var tr = log ? function (v) { return Math.log10(v); } : function (v) { return v; };
     var xs = cat ? null : opts.xs;
@@ -90,7 +94,7 @@
     if (log) {
       var a = Math.round(Math.log10(lo)), b = Math.round(Math.log10(hi)), step = Math.max(1, Math.ceil((b - a) / 8));
       for (var e = a; e <= b; e += step) ticks.push(Math.pow(10, e));
-    } else { for (var k = 0; k <= 4; k++) ticks.push(lo + (hi - lo) * k / 4); }
+    } else { ticks = niceTicks(lo, hi, 5); }
     ticks.forEach(function (t) {
       var y = py(t);
       svg.appendChild(sv("line", { x1: L, x2: L + PW, y1: y, y2: y, class: "grid" }));
@@ -149,7 +153,9 @@
     var ly = T + 6;
     entries.forEach(function (s) {
       svg.appendChild(sv("line", { x1: LEGX, x2: LEGX + 26, y1: ly, y2: ly, stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dash || null }));
+      var drawable = s.ys.some(function (y) { return isNum(y) && (!log || y > 0); });
       var nm = s.name.length > 34 ? s.name.slice(0, 33) + "…" : s.name;
+      if (!drawable) nm += log ? " (0: not drawn)" : " (no data)";
       svg.appendChild(sv("text", { x: LEGX + 32, y: ly + 4, class: "legend" }, nm));
       ly += 16;
     });
@@ -211,7 +217,7 @@
       if (k < 24) {
         svg.appendChild(sv("line", { x1: LEGX, x2: LEGX + 22, y1: ly, y2: ly, stroke: it.color, "stroke-width": 2 }));
         var t = (it.name + " " + it.note);
-        svg.appendChild(sv("text", { x: LEGX + 28, y: ly + 4, class: "legend" }, t.length > 40 ? t.slice(0, 39) + "…" : t));
+        svg.appendChild(sv("text", { x: LEGX + 28, y: ly + 4, class: "legend" }, t.length > 52 ? t.slice(0, 51) + "…" : t));
         ly += 15;
       }
     });
@@ -242,7 +248,7 @@
       var t = el("table", { class: "meta" });
       keys.forEach(function (k) {
         var v = meta[k];
-        t.appendChild(el("tr", null, el("th", null, k), el("td", null, Array.isArray(v) ? (v.length > 12 ? v.slice(0, 12).join(", ") + ", … (" + v.length + ")" : v.join(", ")) : typeof v === "object" && v !== null ? JSON.stringify(v) : fmt(v))));
+        t.appendChild(el("tr", null, el("th", null, k), el("td", null, Array.isArray(v) ? (v.length > 12 ? v.slice(0, 12).join(", ") + ", … (" + v.length + ")" : v.join(", ")) : typeof v === "object" && v !== null ? JSON.stringify(v) : Number.isInteger(v) ? String(v) : fmt(v))));
       });
       app.appendChild(t);
     }
@@ -445,10 +451,11 @@
 
   header();
   advice();
+  if (doc.kind === "watch") watch();
   perLayer();
   histograms();
   training();
-  watch();
+  if (doc.kind !== "watch") watch();
   tables();
   document.body.setAttribute("data-rendered", "1");
 })();
