@@ -173,7 +173,7 @@
     var m = span / n / step;
     step *= m >= 5 ? 5 : m >= 2 ? 2 : 1;
     var out = [];
-    for (var t = Math.ceil(a / step) * step; t <= b + 1e-9 * span; t += step) out.push(+t.toPrecision(12));
+    for (var t = Math.ceil(a / step) * step; t <= b + 1e-9 * span; t += step) out.push(Math.abs(t) < 1e-9 * step ? 0 : +t.toPrecision(12));
     return out;
   }
 
@@ -299,7 +299,10 @@
     runs[0].layers.forEach(function (l) { if (kinds.indexOf(l.kind) < 0) kinds.push(l.kind); });
     kinds.forEach(function (k) { views.push(["only " + k, function (l) { return l.kind === k; }]); });
     var box = el("div");
-    s.appendChild(select("show", views.map(function (v) { return v[0]; }), function (i) { draw(views[i][1]); }));
+    var first = hasBlocks && runs[0].layers.length > 30 ? 1 : 0;  // many outputs: the residual stream first
+    var show = select("show", views.map(function (v) { return v[0]; }), function (i) { draw(views[i][1]); });
+    show.querySelector("select").value = String(first);
+    s.appendChild(show);
     s.appendChild(box);
     function draw(filter) {
       box.textContent = "";
@@ -328,7 +331,7 @@
         box.appendChild(lineChart({ title: "update:data ratio of one SGD step, std(lr·dL/dW)/std(W) (log scale)", xlabels: wn, series: runs.map(function (r, i) { return { name: r.name, color: color(i), ys: wn.map(function (n) { return stat(r, n, "update_to_data"); }) }; }), log: true, ylabel: "ratio", refs: [{ y: 1e-3, label: "1e-3" }] }));
       }
     }
-    draw(views[0][1]);
+    draw(views[first][1]);
   }
 
   function histograms() {
