@@ -155,7 +155,7 @@
       svg.appendChild(sv("line", { x1: LEGX, x2: LEGX + 26, y1: ly, y2: ly, stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dash || null }));
       var drawable = s.ys.some(function (y) { return isNum(y) && (!log || y > 0); });
       var nm = s.name.length > 34 ? s.name.slice(0, 33) + "…" : s.name;
-      if (!drawable) nm += log ? " (0: not drawn)" : " (no data)";
+      if (!drawable) nm += s.ys.some(isNum) ? " (0: not drawn)" : " (no data)";
       svg.appendChild(sv("text", { x: LEGX + 32, y: ly + 4, class: "legend" }, nm));
       ly += 16;
     });
@@ -328,7 +328,7 @@
       if (has("grad_std")) box.appendChild(lineChart({ title: "Gradient std of each output, std(dL/dh) (log scale)", xlabels: names, series: ser("grad_std", DASH.gradient), log: true, ylabel: "std(dL/dh)", styles: [{ name: "gradient", dash: DASH.gradient }] }));
       if (has("update_to_data")) {
         var wn = names.filter(function (n) { return runs.some(function (r) { return isNum(stat(r, n, "update_to_data")); }); });
-        box.appendChild(lineChart({ title: "update:data ratio of one SGD step, std(lr·dL/dW)/std(W) (log scale)", xlabels: wn, series: runs.map(function (r, i) { return { name: r.name, color: color(i), ys: wn.map(function (n) { return stat(r, n, "update_to_data"); }) }; }), log: true, ylabel: "ratio", refs: [{ y: 1e-3, label: "1e-3" }] }));
+        if (wn.length) box.appendChild(lineChart({ title: "update:data ratio of one SGD step, std(lr·dL/dW)/std(W) (log scale)", xlabels: wn, series: runs.map(function (r, i) { return { name: r.name, color: color(i), ys: wn.map(function (n) { return stat(r, n, "update_to_data"); }) }; }), log: true, ylabel: "ratio", refs: [{ y: 1e-3, label: "1e-3" }] }));
       }
     }
     draw(views[first][1]);
