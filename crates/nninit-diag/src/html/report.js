@@ -111,6 +111,7 @@
       });
     } else {
       var xt = niceTicks(xmin, xmax, 6);
+      if (xs.every(function (v) { return Number.isInteger(v); })) xt = xt.filter(function (v) { return Number.isInteger(v); });
       xt.forEach(function (t) {
         var x = L + PW * (t - xmin) / (xmax - xmin);
         svg.appendChild(sv("line", { x1: x, x2: x, y1: T + PH, y2: T + PH + 4, class: "axisline" }));
