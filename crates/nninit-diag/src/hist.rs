@@ -51,6 +51,15 @@ pub fn nice_range(lo: f64, hi: f64) -> (f64, f64) {
     (r_lo, r_hi)
 }
 
+/// One layer output's histograms (the HTML report's makemore-style charts).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerHistograms {
+    /// The output's values over the batch.
+    pub hist: Histogram,
+    /// Its gradient `∂L/∂h` (with a backward pass).
+    pub grad_hist: Option<Histogram>,
+}
+
 impl Histogram {
     /// The histogram of `values` over their own nice range.
     pub fn of<F: Copy + Into<f64>>(values: &[F]) -> Histogram {

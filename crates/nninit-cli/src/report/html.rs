@@ -5,20 +5,11 @@
 use super::train::TrainReport;
 use super::ProbeReport;
 use anyhow::{anyhow, Result};
-use nninit_diag::hist::Histogram;
+use nninit_diag::hist::{Histogram, LayerHistograms};
 use nninit_diag::{DenseNet, Sequential};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::path::Path;
-
-/// One layer output's histograms (the report's makemore-style charts).
-#[derive(Debug, Clone, Serialize)]
-pub struct LayerHistograms {
-    /// The output's values over the batch.
-    pub hist: Histogram,
-    /// `∂L/∂h` of the mean cross-entropy (with `--grad`).
-    pub grad_hist: Option<Histogram>,
-}
 
 /// Histograms of every layer output of `model` on `x` (`batch` rows), and of the gradients
 /// of the mean cross-entropy against `labels` when `grad`.

@@ -81,7 +81,7 @@ pub struct InitResult {
     /// With `--report`: every layer output's histogram (and its gradient's with `--grad`);
     /// only in the HTML report, not in `--json`.
     #[serde(skip)]
-    pub histograms: Option<Vec<html::LayerHistograms>>,
+    pub histograms: Option<Vec<nninit_diag::hist::LayerHistograms>>,
 }
 
 /// `probe --grad`: the loss and every layer's backward statistics.
