@@ -22,6 +22,12 @@ errors) and adds keyword-only ``seed``, ``name`` and ``threads``:
 ``init_(tensor, "scheme text")`` takes the CLI's scheme strings, ``variance_scaling_`` the JAX
 family, and ``init_module`` initialises every parameter of a module keyed by its name.
 
+Diagnostics for any ``nn.Module``: ``probe(model, batch, inits=[...])`` (per-layer and per-block
+statistics on one batch for several inits: std, signal vs bias spread, correlation between
+inputs, zeros, dead and saturated units, histograms, gradients, update:data; advice; text,
+JSON, SVG and HTML reports; reduced across ranks under ``torch.distributed``) and
+``watch(model, optimizer=opt, every=N, path=...)`` (the same during training, as JSON lines).
+
 Fans follow PyTorch (``fan_in = size(1)·∏k``, ``fan_out = size(0)·∏k``: weights ``[out, in,
 k...]`` used as ``x @ w.T``); ``init_`` and ``variance_scaling_`` take ``layout="jax"`` for
 ``[k..., in, out]`` weights.
@@ -67,6 +73,13 @@ __all__ = [
     "init_",
     "init_module",
     "recipe_plan",
+    "probe",
+    "ProbeReport",
+    "find_blocks",
+    "watch",
+    "Watch",
+    "load_watch",
+    "render_html",
 ]
 
 calculate_gain = torch.nn.init.calculate_gain
@@ -1276,3 +1289,21 @@ def _key_name(fqn: str) -> str:
     """The name a parameter is keyed by: its FQN without the ``_orig_mod.`` that
     ``torch.compile`` puts in front, so a compiled model gets the values of the plain one."""
     return ".".join(part for part in fqn.split(".") if part != "_orig_mod")
+
+
+# ------------------------------------------------------------------------ diagnostics
+# (imported last: they use init_module above)
+from ._probe import ProbeReport, find_blocks, probe  # noqa: E402
+from ._watch import Watch, load_watch, watch  # noqa: E402
+
+
+def render_html(document) -> str:
+    """The self-contained HTML page of a report document (a dict or its JSON text with
+    ``nninit_report: 1``; schema in ``crates/nninit-diag/src/html.rs``), as the CLI's
+    ``--report`` writes it. ``ValueError`` for a document of the wrong shape."""
+    import json as _json
+
+    from ._probe import _clean
+
+    text = document if isinstance(document, str) else _json.dumps(_clean(document), allow_nan=False)
+    return _native.render_html(text)

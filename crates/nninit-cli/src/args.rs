@@ -167,6 +167,9 @@ pub struct ProbeArgs {
     /// Write an SVG chart of the std per layer (a line per init, log y-axis).
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Write a self-contained HTML report (charts, histograms, advice, numbers; no network).
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
     /// Add the mean-field predicted std beside each measured one (table, JSON `predicted_std`,
     /// dashed lines in --plot).
     #[arg(long)]
@@ -226,6 +229,9 @@ pub struct TrainArgs {
     /// Write an SVG of the loss and accuracy curves.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Write a self-contained HTML report of the training curves (no network).
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
     /// Print JSON (schema in README) instead of tables.
     #[arg(long)]
     pub json: bool,

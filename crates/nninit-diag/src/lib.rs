@@ -10,6 +10,8 @@
 //! |---|---|
 //! | [`error`] | [`DiagError`] |
 //! | [`float`] | [`float::Float`]: `f32`/`f64` behind one trait |
+//! | [`hist`] | [`hist::Histogram`]: fixed-bin histograms of outputs and gradients |
+//! | [`html`] | the self-contained HTML report of a report document |
 //! | [`data`] | MNIST: IDX reader, embedded subset |
 //! | [`activation`] | [`Activation`]: each nonlinearity and its derivative, defined once |
 //! | [`linalg`] | matrix products (faer), population std, checked allocation |
@@ -28,6 +30,8 @@
 
 pub mod error;
 pub mod float;
+pub mod hist;
+pub mod html;
 
 pub mod data;
 

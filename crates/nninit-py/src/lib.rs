@@ -13,6 +13,7 @@
 //!   from a `torch.Generator.get_state()` and returning the state after the draws.
 //! - [`recipe_plan`], [`recipe_model_plan`], [`recipe_names`]: the transformer recipes of
 //!   `nninit-recipes` (scheme text per tensor, keyed by the tensor's name).
+//! - [`render_html`]: the HTML report of a report document (JSON in, HTML out).
 #![deny(missing_docs)]
 
 use half::{bf16, f16};
@@ -727,6 +728,12 @@ fn recipe_model_plan(
     let recipe = nninit_recipes::Recipe::by_name(recipe).map_err(value_err)?;
     let (config, _) = recipe_config(recipe, Some(config_json), &params.unwrap_or_default(), &[])?;
     Ok(rows(nninit_recipes::plan(&config, recipe).map_err(value_err)?))
+/// The self-contained HTML page of a report document given as JSON text
+/// (`nninit_diag::html::render_html`, the renderer of the CLI's `--report`); `ValueError`
+/// for text that is not JSON or a document of the wrong shape.
+#[pyfunction]
+fn render_html(py: Python<'_>, report_json: &str) -> PyResult<String> {
+    py.detach(|| nninit_diag::html::render_html_str(report_json)).map_err(value_err)
 }
 
 /// The native module of the `nninit` Python package.
@@ -743,6 +750,7 @@ fn _nninit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(recipe_names, m)?)?;
     m.add_function(wrap_pyfunction!(recipe_plan, m)?)?;
     m.add_function(wrap_pyfunction!(recipe_model_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(render_html, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("TORCH_STATE_BYTES", TorchGenerator::TORCH_STATE_BYTES)?;
     Ok(())

@@ -32,7 +32,14 @@ pub fn run(a: &ProbeArgs) -> Result<()> {
     if let Some(path) = &a.plot {
         crate::io::check_output_path(path, "--plot", "svg", "an SVG chart")?;
     }
+    if let Some(path) = &a.report {
+        crate::io::check_output_path(path, "--report", "html", "an HTML report")?;
+    }
     let report = probe(a)?;
+    if let Some(path) = &a.report {
+        report::html::write_report(&report::html::probe_document(&report)?, path)
+            .with_context(|| format!("writing --report {}", path.display()))?;
+    }
     if let Some(path) = &a.plot {
         report::plot::write_probe_svg(&report, path)
             .with_context(|| format!("writing --plot {}", path.display()))?;
@@ -43,6 +50,9 @@ pub fn run(a: &ProbeArgs) -> Result<()> {
         crate::io::print_stdout(&report::table::probe_text(&report, a.stats == "all"))?;
         if let Some(path) = &a.plot {
             crate::io::print_stdout(&format!("\nchart written to {}\n", path.display()))?;
+        }
+        if let Some(path) = &a.report {
+            crate::io::print_stdout(&format!("report written to {}\n", path.display()))?;
         }
     }
     Ok(())
@@ -134,6 +144,10 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
         } else {
             (None, None)
         };
+        let histograms = match &a.report {
+            Some(_) => Some(report::html::histograms(&model, x, labels, a.batch, a.grad)?),
+            None => None,
+        };
         bar.inc(1);
         Ok(InitResult {
             init: entry.label(),
@@ -142,6 +156,7 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
             predicted,
             advice,
             grad,
+            histograms,
         })
     };
     let results = entries

@@ -22,7 +22,14 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     if let Some(path) = &a.plot {
         crate::io::check_output_path(path, "--plot", "svg", "an SVG chart")?;
     }
+    if let Some(path) = &a.report {
+        crate::io::check_output_path(path, "--report", "html", "an HTML report")?;
+    }
     let report = train_all(a)?;
+    if let Some(path) = &a.report {
+        report::html::write_report(&report::html::train_document(&report)?, path)
+            .with_context(|| format!("writing --report {}", path.display()))?;
+    }
     if let Some(path) = &a.plot {
         report::train::write_train_svg(&report, path)
             .with_context(|| format!("writing --plot {}", path.display()))?;
@@ -33,6 +40,9 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         crate::io::print_stdout(&report::train::train_text(&report))?;
         if let Some(path) = &a.plot {
             crate::io::print_stdout(&format!("\nchart written to {}\n", path.display()))?;
+        }
+        if let Some(path) = &a.report {
+            crate::io::print_stdout(&format!("report written to {}\n", path.display()))?;
         }
     }
     Ok(())

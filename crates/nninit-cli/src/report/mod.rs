@@ -2,6 +2,7 @@
 //! (`svg`: the chart writer; `plot`, `train`: the charts).
 
 pub mod audit;
+pub mod html;
 pub mod plot;
 pub mod svg;
 pub mod table;
@@ -86,6 +87,10 @@ pub struct InitResult {
     /// With `--grad`: one backward pass of the mean cross-entropy on the same batch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grad: Option<GradReport>,
+    /// With `--report`: every layer output's histogram (and its gradient's with `--grad`);
+    /// only in the HTML report, not in `--json`.
+    #[serde(skip)]
+    pub histograms: Option<Vec<nninit_diag::hist::LayerHistograms>>,
 }
 
 /// `probe --grad`: the loss and every layer's backward statistics.

@@ -1,0 +1,419 @@
+"""``probe``: per-layer statistics of any ``torch.nn.Module`` on one batch, for several inits.
+
+For each init the model's parameters are re-initialised in place (``init_module``), the batch
+is pushed through (and, with ``loss_fn``, back), forward hooks record every module output
+listed below, and the parameters, buffers and gradients are restored afterwards, so the
+model is left as it was (no ``deepcopy``: this works for FSDP2 and DDP models too).
+
+Which outputs are recorded:
+
+- every **leaf module** (no children), in the order they run; a module called several times
+  in one forward (a shared ``nn.ReLU``) gets one record per call (``name#2``, ``name#3``);
+- every **block**: a child of an ``nn.ModuleList`` (nanoGPT's ``transformer.h``) or a child of
+  an ``nn.Sequential`` that has children itself (ResNet's ``layer1.0``); its output is the
+  residual stream. ``blocks=["glob", ...]`` picks them by name instead.
+
+Statistics per record: see :mod:`nninit._stats` (``std``, ``mean``, ``signal``,
+``bias_spread``, ``correlation``, ``frac_zero``, ``frac_dead``, ``frac_saturated``, ``hist``;
+with ``loss_fn`` also ``grad_std`` and ``grad_hist`` of ``dL/d(output)``). Parameters: for
+every parameter its std, gradient std, ``grad_to_data = std(dL/dW) / std(W)`` and the
+update:data ratio of one plain SGD step, ``update_to_data = lr * std(dL/dW) / std(W)``
+(Karpathy's rule of thumb: about 1e-3); a leaf module's record carries those of its
+``weight``.
+
+Across ranks (an initialised ``torch.distributed`` process group with world size > 1, each
+rank with its own part of the batch): every statistic is reduced over ranks, so it equals
+one process's on the concatenated batch. The loss is taken as the mean of the ranks' losses,
+as DDP and FSDP average gradients: with a mean-reduced loss and equal per-rank batches the
+gradient statistics equal one process's too. Parameters may be plain (replicated: their
+gradients are averaged over ranks here unless the model is a ``DistributedDataParallel``,
+which has done it) or DTensors (FSDP2, TP: each rank's shard counts once).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+
+import torch
+
+from . import _stats
+from ._advice import advise
+from ._render import num, render_svg, table_text
+
+AS_IS = "as-is"
+
+
+def _saturation_kind(m: torch.nn.Module) -> str | None:
+    if isinstance(m, torch.nn.Tanh):
+        return "tanh"
+    if isinstance(m, torch.nn.Sigmoid):
+        return "sigmoid"
+    return None
+
+
+def find_blocks(model: torch.nn.Module, patterns=None) -> list[str]:
+    """Names of the modules ``probe`` records as blocks (residual-block outputs): children of
+    an ``nn.ModuleList``, and children with children of an ``nn.Sequential``; or, with
+    ``patterns``, every module whose name matches one of the globs."""
+    names = []
+    if patterns is not None:
+        for name, m in model.named_modules():
+            if name and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                names.append(name)
+        return names
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.ModuleList):
+            names.extend(f"{name}.{k}" if name else k for k, _ in m.named_children())
+        elif isinstance(m, torch.nn.Sequential):
+            names.extend(
+                f"{name}.{k}" if name else k
+                for k, c in m.named_children()
+                if any(True for _ in c.children())
+            )
+    return names
+
+
+def _first_tensor(out):
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, (tuple, list)):
+        for o in out:
+            if isinstance(o, torch.Tensor):
+                return o
+    return None
+
+
+class _Recorder:
+    """Forward hooks on the leaves and blocks of ``model``; one accumulator per (module, call)."""
+
+    def __init__(self, model, blocks, feature_dim, grads, grad_scale):
+        self.model = model
+        self.feature_dim = feature_dim
+        self.grads = grads
+        self.grad_scale = grad_scale
+        self.records: dict[str, dict] = {}
+        self.order: list[str] = []
+        self.calls: dict[str, int] = {}
+        self.handles = []
+        block_set = set(blocks)
+        for name, m in model.named_modules():
+            leaf = not any(True for _ in m.children())
+            if not name and not leaf:
+                continue
+            if leaf or name in block_set:
+                self.handles.append(m.register_forward_hook(self._hook(name or type(m).__name__, m, name in block_set)))
+        self.handles.append(model.register_forward_pre_hook(lambda *_: self.calls.clear()))
+
+    def _hook(self, name, module, is_block):
+        sat = _saturation_kind(module)
+
+        def hook(_m, _inp, out):
+            t = _first_tensor(out)
+            if t is None or not t.is_floating_point():
+                return
+            c = self.calls.get(name, 0) + 1
+            self.calls[name] = c
+            key = name if c == 1 else f"{name}#{c}"
+            x2 = _stats.rows_units(t, self.feature_dim(t))
+            rec = self.records.get(key)
+            if rec is None:
+                rec = {"name": key, "module": name, "kind": type(module).__name__,
+                       "block": is_block,
+                       "acc": _stats.LayerAccumulator(x2.shape[1], sat, device=x2.device),
+                       "grad_range": None}
+                self.records[key] = rec
+                self.order.append(key)
+            lo, hi = _stats.reduce_range(*_stats.Moments.range_of(x2))
+            if rec["acc"].act.hist is None:
+                lo, hi = _stats.nice_range(lo, hi)
+            rec["acc"].add(x2, lo, hi)
+            if self.grads and t.requires_grad:
+                fd = self.feature_dim(t)
+
+                def ghook(g, rec=rec, fd=fd):
+                    g2 = _stats.rows_units(g, fd) * self.grad_scale
+                    glo, ghi = _stats.reduce_range(*_stats.Moments.range_of(g2))
+                    if rec["acc"].grad.hist is None:
+                        glo, ghi = _stats.nice_range(glo, ghi)
+                    rec["acc"].add_grad(g2, glo, ghi)
+
+                t.register_hook(ghook)
+
+        return hook
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+        self.handles = []
+
+
+def _call(model, batch):
+    if isinstance(batch, dict):
+        return model(**batch)
+    if isinstance(batch, (tuple, list)):
+        return model(*batch)
+    return model(batch)
+
+
+def _apply_init(model, init, seed):
+    from .torch import init_module
+
+    if isinstance(init, str) and init == AS_IS:
+        return
+    if callable(init):
+        init(model)
+        return
+    init_module(model, init, seed=seed)
+
+
+def _label(init, k) -> str:
+    if isinstance(init, str):
+        if init == AS_IS:
+            return AS_IS
+        from . import _nninit
+
+        return _nninit.canonical_init(init)
+    if callable(init):
+        return getattr(init, "__name__", f"init {k + 1}")
+    return f"rules {k + 1}"
+
+
+def _feature_dim_fn(feature_dim):
+    if feature_dim is not None:
+        return lambda t: feature_dim
+    # channels-first images and volumes (B, C, H, W[, D]); otherwise the last dim
+    return lambda t: 1 if t.dim() in (4, 5) else -1
+
+
+def _is_ddp(model) -> bool:
+    return isinstance(model, torch.nn.parallel.DistributedDataParallel)
+
+
+class ProbeReport:
+    """What :func:`probe` measured: ``runs`` (one dict per init: ``name``, ``layers``,
+    ``params``, ``loss``, ``advice``) and ``meta``. Render with :meth:`table`,
+    :meth:`to_json`, :meth:`plot` (SVG) and :meth:`html` (one self-contained file)."""
+
+    def __init__(self, runs: list[dict], meta: dict):
+        self.runs = runs
+        self.meta = meta
+
+    def document(self) -> dict:
+        """The report as the document ``nninit`` renders (``nninit_report: 1``)."""
+        return {"nninit_report": 1, "kind": "probe", "title": self.meta.get("title", "nninit probe"),
+                "subtitle": self.meta.get("subtitle", ""),
+                "meta": {k: v for k, v in self.meta.items() if k not in ("title", "subtitle")},
+                "runs": self.runs}
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The report document as JSON (NaN and infinities as ``null``)."""
+        return json.dumps(_clean(self.document()), indent=indent, allow_nan=False)
+
+    def table(self, stats=("std", "signal", "correlation"), blocks_only: bool = False) -> str:
+        """Text tables as the CLI prints them: one per statistic (rows: module outputs, columns:
+        inits), then gradient tables (with ``loss_fn``) and the advice."""
+        return table_text(self.document(), stats, blocks_only)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def plot(self, path: str) -> None:
+        """Writes an SVG chart: std, signal and correlation per module output (and gradient std
+        with ``loss_fn``), one line per init."""
+        svg = render_svg(_clean(self.document()))
+        _write_atomic(path, svg)
+
+    def html(self, path: str) -> None:
+        """Writes one self-contained HTML report (no network: inline CSS, JS and SVG)."""
+        from . import _nninit
+
+        _write_atomic(path, _nninit.render_html(self.to_json()))
+
+
+def _clean(x):
+    """NaN/inf as None (JSON null)."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _write_atomic(path: str, text: str) -> None:
+    import os
+    import tempfile
+
+    path = os.fspath(path)
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".nninit-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def probe(
+    model: torch.nn.Module,
+    batch,
+    *,
+    inits=(AS_IS,),
+    loss_fn=None,
+    seed: int = 0,
+    lr: float = 0.01,
+    blocks=None,
+    feature_dim: int | None = None,
+) -> ProbeReport:
+    r"""Per-layer statistics of ``model`` on ``batch`` for each init.
+
+    Args:
+        model: any ``nn.Module`` (plain, DDP or FSDP2; CPU or CUDA). Left as it was: its
+            parameters, buffers, gradients and the global RNG state are restored.
+        batch: the input: a tensor (``model(batch)``), a tuple/list (``model(*batch)``) or a
+            dict (``model(**batch)``). Under ``torch.distributed``, each rank's part.
+        inits: a list of inits, or a dict ``{label: init}``. An init is ``"as-is"`` (the
+            current weights), a scheme string or a list of ``(glob, scheme)`` rules (both as
+            :func:`nninit.torch.init_module` takes them, keyed by ``seed``), or a callable
+            ``f(model)`` that initialises in place (e.g. a recipe).
+        loss_fn: ``loss_fn(output) -> scalar tensor``; with it a backward pass adds gradient
+            statistics (e.g. ``lambda out: F.cross_entropy(out, y)``).
+        seed: the init seed, and the torch RNG seed of the forward (dropout) for every init.
+        lr: SGD learning rate of ``update_to_data`` (``lr * std(dL/dW) / std(W)``).
+        blocks: globs naming the block modules (default: see the module docs).
+        feature_dim: the unit dim of module outputs (default 1 for 4-d and 5-d outputs,
+            ``(B, C, H, W)``, else the last dim).
+
+    Returns:
+        a :class:`ProbeReport`.
+
+    Raises:
+        TypeError: ``model`` is not a module, or ``inits`` has an entry of the wrong type.
+        ValueError: an init ``init_module`` rejects (the message names the parameter).
+
+    Example:
+        >>> rep = nninit.torch.probe(model, x, inits=["as-is", "kaiming_normal", "normal:0.02"],
+        ...                          loss_fn=lambda out: F.cross_entropy(out, y))
+        >>> print(rep.table())
+        >>> rep.html("report.html")
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"probe expects a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(inits, dict):
+        entries = list(inits.items())
+    else:
+        if isinstance(inits, str):
+            inits = [inits]
+        entries = [(_label(i, k), i) for k, i in enumerate(inits)]
+    for label, init in entries:
+        if not (isinstance(init, str) or callable(init) or isinstance(init, (list, tuple))):
+            raise TypeError(
+                f"probe: init {label!r} must be 'as-is', a scheme string, a list of (glob, scheme) "
+                f"rules or a callable(model), got {type(init).__name__}"
+            )
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"probe: lr must be finite and > 0, got {lr!r}")
+    world = _stats._dist_world()
+    block_names = find_blocks(model, blocks)
+    fdim = _feature_dim_fn(feature_dim)
+
+    params = list(model.named_parameters())
+    buffers = list(model.named_buffers())
+    saved = [(t, _stats.local_tensor(t).detach().clone()) for _, t in params + buffers]
+    saved_grads = [(p, p.grad) for _, p in params]
+    devices = sorted({p.device.index for _, p in params if p.device.type == "cuda"})
+    runs = []
+    try:
+        for label, init in entries:
+            for p, _ in saved_grads:
+                p.grad = None
+            with torch.random.fork_rng(devices=devices):
+                torch.manual_seed(seed)
+                _apply_init(model, init, seed)
+                rec = _Recorder(model, block_names, fdim, loss_fn is not None, 1.0 / world)
+                try:
+                    with torch.set_grad_enabled(loss_fn is not None):
+                        out = _call(model, batch)
+                        loss = None
+                        if loss_fn is not None:
+                            loss_t = loss_fn(out)
+                            loss_t.backward()
+                            loss = _mean_over_ranks(float(loss_t.detach()), world)
+                finally:
+                    rec.remove()
+            runs.append(_collect(label, rec, params, loss, lr, world, _is_ddp(model)))
+            with torch.no_grad():
+                for t, v in saved:
+                    _stats.local_tensor(t).copy_(v)
+    finally:
+        with torch.no_grad():
+            for t, v in saved:
+                _stats.local_tensor(t).copy_(v)
+        for p, g in saved_grads:
+            p.grad = g
+    meta = {
+        "title": f"nninit probe: {type(model).__name__}",
+        "subtitle": f"{len(runs)} init(s), seed {seed}" + (f", {world} ranks" if world > 1 else ""),
+        "model": type(model).__name__,
+        "parameters": sum(p.numel() for _, p in params),
+        "seed": seed,
+        "lr": lr,
+        "world_size": world,
+        "blocks": block_names,
+    }
+    return ProbeReport(runs, meta)
+
+
+def _mean_over_ranks(x: float, world: int) -> float:
+    if world <= 1:
+        return x
+    t = _stats._on_backend_device(torch.tensor([x], dtype=torch.float64))
+    torch.distributed.all_reduce(t)
+    return float(t.cpu()[0]) / world
+
+
+def _collect(label, rec, params, loss, lr, world, ddp) -> dict:
+    accs = [rec.records[k]["acc"] for k in rec.order]
+    paccs = []
+    for name, p in params:
+        g = p.grad
+        if g is not None and world > 1 and not ddp and type(p).__name__ != "DTensor":
+            g = _stats._on_backend_device(g.detach().clone())
+            torch.distributed.all_reduce(g)
+            g = g / world
+        a = _stats.ParamAccumulator()
+        a.add(_stats.local_tensor(p), None if g is None else _stats.local_tensor(g))
+        paccs.append((name, p, a))
+    _stats.reduce_states(accs + [a for _, _, a in paccs])
+    pstats = {}
+    plist = []
+    for name, p, a in paccs:
+        s = {"name": name, "shape": list(p.shape), **a.summary(lr=lr if loss is not None else None)}
+        if loss is None:
+            s.pop("weight_grad_std", None)
+            s.pop("grad_to_data", None)
+            s.pop("update_to_data", None)
+        pstats[name] = s
+        plist.append(s)
+    layers = []
+    for k in rec.order:
+        r = rec.records[k]
+        d = {"name": r["name"], "kind": r["kind"], "block": r["block"], **r["acc"].summary()}
+        if r["name"] == r["module"]:
+            w = pstats.get(f"{r['module']}.weight" if r["module"] else "weight")
+            if w is not None:
+                for key in ("weight_std", "weight_grad_std", "grad_to_data", "update_to_data"):
+                    if key in w:
+                        d[key] = w[key]
+        layers.append(d)
+    run = {"name": label, "layers": layers, "params": plist, "loss": loss}
+    run["advice"] = advise(run)
+    return run
