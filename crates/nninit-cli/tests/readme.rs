@@ -200,6 +200,11 @@ fn readme_examples_print_what_the_readme_shows() {
             continue;
         }
         let dir = tempfile::tempdir().unwrap();
+        // the README's commands run from the repository root: its files (testdata/...) are
+        // reachable from the scratch directory the same way
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("testdata"), dir.path().join("testdata")).unwrap();
         let body = &lines[b.start..b.end];
         if !b.session {
             for cmd in body.iter().filter(|l| !l.trim().is_empty()) {
