@@ -230,7 +230,7 @@ pub(crate) mod tests {
                 seed: 7,
                 rng: RngKind::Philox,
                 flavor: None,
-                threads: 1,
+                threads: Some(1),
             },
             name: Some(p.name.clone()),
             dtype: dtype.into(),
