@@ -728,6 +728,8 @@ fn recipe_model_plan(
     let recipe = nninit_recipes::Recipe::by_name(recipe).map_err(value_err)?;
     let (config, _) = recipe_config(recipe, Some(config_json), &params.unwrap_or_default(), &[])?;
     Ok(rows(nninit_recipes::plan(&config, recipe).map_err(value_err)?))
+}
+
 /// The self-contained HTML page of a report document given as JSON text
 /// (`nninit_diag::html::render_html`, the renderer of the CLI's `--report`); `ValueError`
 /// for text that is not JSON or a document of the wrong shape.
