@@ -21,7 +21,8 @@ fn save(path: &Path, tensors: &[(&str, Vec<usize>, Vec<f32>)]) {
         .map(|((n, s, _), b)| {
             (
                 *n,
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b).unwrap(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                    .unwrap(),
             )
         })
         .collect();
@@ -30,9 +31,13 @@ fn save(path: &Path, tensors: &[(&str, Vec<usize>, Vec<f32>)]) {
 
 /// Deterministic values spread like N(0, 0.02²) (Box–Muller on a fixed LCG).
 fn normalish(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut u = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     (0..n)
@@ -56,13 +61,23 @@ fn audit_without_a_recipe_groups_by_pattern_and_passes_a_clean_file() {
             ("h.1.ln.weight", vec![32], vec![1.0; 32]),
         ],
     );
-    let out = nninit().args(["audit", p.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = nninit()
+        .args(["audit", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("h.*.attn.weight"), "{text}");
     assert!(text.contains("h.*.ln.weight"), "{text}");
     assert!(text.contains("4 tensors, 0 flags"), "{text}");
-    let out = nninit().args(["audit", p.to_str().unwrap(), "--json"]).output().unwrap();
+    let out = nninit()
+        .args(["audit", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["groups"].as_array().unwrap().len(), 2);
     let g = &j["groups"][0];
@@ -79,11 +94,17 @@ fn audit_flags_nan_and_exits_non_zero() {
     v[7] = f32::NAN;
     v[8] = f32::INFINITY;
     save(&p, &[("w", vec![2048], v)]);
-    let out = nninit().args(["audit", p.to_str().unwrap(), "--json"]).output().unwrap();
+    let out = nninit()
+        .args(["audit", p.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["tensors"][0]["nonfinite"], 2);
-    assert!(j["tensors"][0]["flags"][0].as_str().unwrap().contains("2 NaN/inf"));
+    assert!(j["tensors"][0]["flags"][0]
+        .as_str()
+        .unwrap()
+        .contains("2 NaN/inf"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error: audit flagged 1 problem"), "{err}");
 }
@@ -96,11 +117,20 @@ fn audit_reads_an_index_directory_and_reports_its_problems() {
     save(&d.join("b.safetensors"), &[("y", vec![4], vec![2.0; 4])]);
     let index = r#"{"metadata": {"total_size": 32}, "weight_map": {"x": "a.safetensors", "y": "a.safetensors"}}"#;
     std::fs::write(d.join("model.safetensors.index.json"), index).unwrap();
-    let out = nninit().args(["audit", d.to_str().unwrap(), "--json"]).output().unwrap();
+    let out = nninit()
+        .args(["audit", d.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let problems = j["problems"].to_string();
-    assert!(problems.contains("y: the index says a.safetensors"), "{problems}");
-    assert!(problems.contains("total_size is 32, the tensors hold 16"), "{problems}");
+    assert!(
+        problems.contains("y: the index says a.safetensors"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("total_size is 32, the tensors hold 16"),
+        "{problems}"
+    );
     assert!(!out.status.success());
 }
 
@@ -109,8 +139,14 @@ fn audit_bad_inputs_are_one_line_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.safetensors");
     std::fs::write(&bad, b"\x10\x00\x00\x00\x00\x00\x00\x00{not json}      ").unwrap();
-    fails_with(&["audit", bad.to_str().unwrap()], "not a valid safetensors file");
-    fails_with(&["audit", tmp.path().to_str().unwrap()], "no model.safetensors.index.json");
+    fails_with(
+        &["audit", bad.to_str().unwrap()],
+        "not a valid safetensors file",
+    );
+    fails_with(
+        &["audit", tmp.path().to_str().unwrap()],
+        "no model.safetensors.index.json",
+    );
     fails_with(&["audit", "/no/such/file.safetensors"], "cannot read");
 }
 
@@ -121,13 +157,42 @@ fn materialize_unknown_recipe_and_bad_shard_size_write_nothing() {
     std::fs::write(&cfg, "{}").unwrap();
     let out = tmp.path().join("ckpt");
     let (c, o) = (cfg.to_str().unwrap(), out.to_str().unwrap());
-    fails_with(&["materialize", "--config", c, "--recipe", "no-such-recipe", "--out", o], "unknown recipe 'no-such-recipe'");
     fails_with(
-        &["materialize", "--config", c, "--recipe", "llama", "--out", o, "--max-shard-size", "5XB"],
+        &[
+            "materialize",
+            "--config",
+            c,
+            "--recipe",
+            "no-such-recipe",
+            "--out",
+            o,
+        ],
+        "unknown recipe 'no-such-recipe'",
+    );
+    fails_with(
+        &[
+            "materialize",
+            "--config",
+            c,
+            "--recipe",
+            "llama",
+            "--out",
+            o,
+            "--max-shard-size",
+            "5XB",
+        ],
         "--max-shard-size '5XB'",
     );
     fails_with(
-        &["materialize", "--config", "/no/such/config.json", "--recipe", "llama", "--out", o],
+        &[
+            "materialize",
+            "--config",
+            "/no/such/config.json",
+            "--recipe",
+            "llama",
+            "--out",
+            o,
+        ],
         "cannot read --config",
     );
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
@@ -140,14 +205,29 @@ fn materialize_bad_config_is_a_one_line_error_and_writes_nothing() {
     let cfg = tmp.path().join("config.json");
     for (text, needle) in [
         ("{not json", "config.json"),
-        (r#"{"model_type": "llama", "hidden_size": "big"}"#, "hidden_size"),
+        (
+            r#"{"model_type": "llama", "hidden_size": "big"}"#,
+            "hidden_size",
+        ),
     ] {
         std::fs::write(&cfg, text).unwrap();
         fails_with(
-            &["materialize", "--config", cfg.to_str().unwrap(), "--recipe", "llama", "--out", out.to_str().unwrap()],
+            &[
+                "materialize",
+                "--config",
+                cfg.to_str().unwrap(),
+                "--recipe",
+                "llama",
+                "--out",
+                out.to_str().unwrap(),
+            ],
             needle,
         );
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "only config.json");
+        assert_eq!(
+            std::fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "only config.json"
+        );
     }
 }
 
@@ -168,16 +248,37 @@ fn materialize_then_audit_a_small_llama_passes_and_values_equal_fill() {
     let out = tmp.path().join("ckpt");
     let (c, o) = (cfg.to_str().unwrap(), out.to_str().unwrap());
     let st = nninit()
-        .args(["materialize", "--config", c, "--recipe", "llama", "--seed", "5", "--dtype", "bf16", "--out", o, "--max-shard-size", "40KB"])
+        .args([
+            "materialize",
+            "--config",
+            c,
+            "--recipe",
+            "llama",
+            "--seed",
+            "5",
+            "--dtype",
+            "bf16",
+            "--out",
+            o,
+            "--max-shard-size",
+            "40KB",
+        ])
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
-    let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("model.safetensors.index.json")).unwrap()).unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let index: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("model.safetensors.index.json")).unwrap(),
+    )
+    .unwrap();
     let map = index["weight_map"].as_object().unwrap();
     assert!(map.contains_key("model.layers.1.mlp.down_proj.weight"));
     let mut total = 0u64;
-    let files: std::collections::BTreeSet<&str> = map.values().map(|v| v.as_str().unwrap()).collect();
+    let files: std::collections::BTreeSet<&str> =
+        map.values().map(|v| v.as_str().unwrap()).collect();
     for f in &files {
         let bytes = std::fs::read(out.join(f)).unwrap();
         let s = safetensors::SafeTensors::deserialize(&bytes).unwrap();
@@ -188,8 +289,25 @@ fn materialize_then_audit_a_small_llama_passes_and_values_equal_fill() {
         if let Ok(q) = s.tensor("model.layers.0.self_attn.q_proj.weight") {
             let fill = tmp.path().join("q.safetensors");
             let r = nninit()
-                .args(["fill", "--init", "normal:0.02", "--shape", "64,64", "--rng", "philox", "--seed", "5"])
-                .args(["--name", "model.layers.0.self_attn.q_proj.weight", "--dtype", "bf16", "--out", fill.to_str().unwrap()])
+                .args([
+                    "fill",
+                    "--init",
+                    "normal:0.02",
+                    "--shape",
+                    "64,64",
+                    "--rng",
+                    "philox",
+                    "--seed",
+                    "5",
+                ])
+                .args([
+                    "--name",
+                    "model.layers.0.self_attn.q_proj.weight",
+                    "--dtype",
+                    "bf16",
+                    "--out",
+                    fill.to_str().unwrap(),
+                ])
                 .output()
                 .unwrap();
             assert!(r.status.success());
@@ -199,10 +317,29 @@ fn materialize_then_audit_a_small_llama_passes_and_values_equal_fill() {
         }
     }
     assert_eq!(index["metadata"]["total_size"].as_u64().unwrap(), total);
-    let a = nninit().args(["audit", o, "--recipe", "llama", "--config", c]).output().unwrap();
-    assert!(a.status.success(), "{}{}", String::from_utf8_lossy(&a.stdout), String::from_utf8_lossy(&a.stderr));
+    let a = nninit()
+        .args(["audit", o, "--recipe", "llama", "--config", c])
+        .output()
+        .unwrap();
+    assert!(
+        a.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&a.stdout),
+        String::from_utf8_lossy(&a.stderr)
+    );
     // an existing non-empty directory is refused
-    fails_with(&["materialize", "--config", c, "--recipe", "llama", "--out", o], "not empty");
+    fails_with(
+        &[
+            "materialize",
+            "--config",
+            c,
+            "--recipe",
+            "llama",
+            "--out",
+            o,
+        ],
+        "not empty",
+    );
 }
 
 #[test]
@@ -218,7 +355,15 @@ fn an_interrupted_materialize_leaves_nothing() {
     let out = tmp.path().join("ckpt");
     let bin = assert_cmd::cargo::cargo_bin("nninit");
     let mut child = std::process::Command::new(bin)
-        .args(["materialize", "--config", cfg.to_str().unwrap(), "--recipe", "llama", "--out", out.to_str().unwrap()])
+        .args([
+            "materialize",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--recipe",
+            "llama",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .spawn()
         .unwrap();
     // wait for the temporary directory to appear and hold some data
@@ -233,11 +378,18 @@ fn an_interrupted_materialize_leaves_nothing() {
                 break;
             }
         }
-        assert!(t0.elapsed().as_secs() < 60, "no temporary directory appeared");
+        assert!(
+            t0.elapsed().as_secs() < 60,
+            "no temporary directory appeared"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let status = child.wait().unwrap();
     assert!(!status.success());
     let left: Vec<_> = std::fs::read_dir(tmp.path())
@@ -245,5 +397,9 @@ fn an_interrupted_materialize_leaves_nothing() {
         .filter_map(|e| e.ok())
         .map(|e| e.file_name())
         .collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("config.json")], "left behind: {left:?}");
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("config.json")],
+        "left behind: {left:?}"
+    );
 }

@@ -9,7 +9,15 @@ use serde_json::Value;
 /// `probe --json --batch 200 --depth D --activation A --init I [extra]`.
 fn probe(depth: &str, act: &str, init: &str, extra: &[&str]) -> Value {
     let mut a = vec![
-        "probe", "--json", "--batch", "200", "--depth", depth, "--activation", act, "--init",
+        "probe",
+        "--json",
+        "--batch",
+        "200",
+        "--depth",
+        depth,
+        "--activation",
+        act,
+        "--init",
         init,
     ];
     a.extend_from_slice(extra);
@@ -35,7 +43,10 @@ fn deep_pytorch_default_is_flagged_as_collapse() {
     let last = &layers[layers.len() - 2];
     assert_eq!(last["label"], "ReLU 20");
     let cos = last["mean_cosine"].as_f64().unwrap();
-    let (signal, std) = (last["signal"].as_f64().unwrap(), last["std"].as_f64().unwrap());
+    let (signal, std) = (
+        last["signal"].as_f64().unwrap(),
+        last["std"].as_f64().unwrap(),
+    );
     assert!(cos > 0.999, "cosine {cos}");
     assert!(signal < 0.03 * std, "signal {signal} vs std {std}");
     let s = symptoms(init);
@@ -50,7 +61,12 @@ fn deep_pytorch_default_is_flagged_as_collapse() {
 /// as a fix (the mean-field check fails for every candidate); the remedy names alternatives.
 #[test]
 fn sigmoid_depth_8_vanishing_gradients_without_a_false_fix() {
-    let v = probe("8", "sigmoid", "pytorch-default,xavier_uniform,kaiming_normal", &[]);
+    let v = probe(
+        "8",
+        "sigmoid",
+        "pytorch-default,xavier_uniform,kaiming_normal",
+        &[],
+    );
     for init in v["inits"].as_array().unwrap() {
         let adv = init["advice"].as_array().unwrap();
         let g = adv
@@ -105,9 +121,19 @@ fn zeros_always_flagged() {
         a.extend(args.iter());
         let v = json_of(&a);
         let s = symptoms(&v["inits"][0]);
-        assert!(s.contains(&"constant_weights".to_string()), "{args:?}: {s:?}");
+        assert!(
+            s.contains(&"constant_weights".to_string()),
+            "{args:?}: {s:?}"
+        );
         let ones = json_of(&[
-            "probe", "--json", "--batch", "100", "--arch", "784,64,10", "--init", "ones",
+            "probe",
+            "--json",
+            "--batch",
+            "100",
+            "--arch",
+            "784,64,10",
+            "--init",
+            "ones",
         ]);
         assert!(symptoms(&ones["inits"][0]).contains(&"constant_weights".to_string()));
     }
@@ -117,9 +143,7 @@ fn zeros_always_flagged() {
 /// probing the suggested init gives no signal or gradient advice.
 #[test]
 fn gelu_fix_is_checked_by_the_tool() {
-    let gelu8 = |init: &str| {
-        probe("8", "gelu", init, &[])
-    };
+    let gelu8 = |init: &str| probe("8", "gelu", init, &[]);
     let v = gelu8("normal:0.02,kaiming_normal");
     let mut checked = 0;
     for init in v["inits"].as_array().unwrap() {
@@ -136,7 +160,8 @@ fn gelu_fix_is_checked_by_the_tool() {
             let w = gelu8(fix["init"].as_str().unwrap());
             let s = symptoms(&w["inits"][0]);
             assert!(
-                !s.iter().any(|s| s == "vanishing" || s == "exploding" || s == "collapse"),
+                !s.iter()
+                    .any(|s| s == "vanishing" || s == "exploding" || s == "collapse"),
                 "fix {} still flagged: {:?}",
                 fix["init"],
                 w["inits"][0]["advice"]
@@ -144,14 +169,25 @@ fn gelu_fix_is_checked_by_the_tool() {
             checked += 1;
         }
     }
-    assert!(checked > 0, "normal:0.02 on gelu depth 8 should be flagged with a fix");
+    assert!(
+        checked > 0,
+        "normal:0.02 on gelu depth 8 should be flagged with a fix"
+    );
 }
 
 /// Overflow: inf/NaN named as such, from the first layer that has it.
 #[test]
 fn overflow_is_named() {
     let out = nninit()
-        .args(["probe", "--depth", "3", "--batch", "50", "--init", "normal:1e30"])
+        .args([
+            "probe",
+            "--depth",
+            "3",
+            "--batch",
+            "50",
+            "--init",
+            "normal:1e30",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -159,7 +195,14 @@ fn overflow_is_named() {
     assert!(s.contains("inf/NaN from Linear 2"), "{s}");
     assert!(!s.contains("x0 per"), "{s}");
     let v = json_of(&[
-        "probe", "--json", "--depth", "3", "--batch", "50", "--init", "normal:1e30",
+        "probe",
+        "--json",
+        "--depth",
+        "3",
+        "--batch",
+        "50",
+        "--init",
+        "normal:1e30",
     ]);
     let a = &v["inits"][0]["advice"][0];
     assert_eq!(a["symptom"], "overflow");
@@ -184,9 +227,21 @@ fn theory_exact_output() {
     assert!(!s.contains("e-32"), "{s}");
     let s = text(&["theory", "--activation", "identity", "--sigma-w", "1.5"]);
     assert!(s.contains("chi1 = 2.2500") && s.contains("diverges"), "{s}");
-    let s = text(&["theory", "--activation", "leaky_relu:0.2", "--sigma-w", "1.5"]);
+    let s = text(&[
+        "theory",
+        "--activation",
+        "leaky_relu:0.2",
+        "--sigma-w",
+        "1.5",
+    ]);
     assert!(s.contains("chi1 = 1.1700"), "{s}");
-    let s = text(&["theory", "--activation", "relu", "--sigma-w", "1.4142135623730951"]);
+    let s = text(&[
+        "theory",
+        "--activation",
+        "relu",
+        "--sigma-w",
+        "1.4142135623730951",
+    ]);
     assert!(s.contains("q* any"), "{s}");
     // tanh 5/3: converged, with the correlation map's c* and chi_c
     let v = json_of(&[
@@ -215,13 +270,25 @@ fn chart_structure() {
     let svg = dir.path().join("p.svg");
     let out = nninit()
         .args([
-            "probe", "--predict", "--grad", "--batch", "100", "--depth", "20", "--init",
-            "kaiming_normal,normal:0.01,pytorch-default", "--plot",
+            "probe",
+            "--predict",
+            "--grad",
+            "--batch",
+            "100",
+            "--depth",
+            "20",
+            "--init",
+            "kaiming_normal,normal:0.01,pytorch-default",
+            "--plot",
         ])
         .arg(&svg)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&svg).unwrap();
     // plot areas' right edges and the legend's left edge
     let attr = |el: &str, name: &str| -> f64 {
@@ -255,7 +322,10 @@ fn chart_structure() {
         .filter(|l| l.contains("class=\"series\"") && l.contains("stroke-dasharray=\"2 4\""))
         .count();
     assert_eq!((dashed, dotted), (9, 3));
-    assert!(text.contains("class=\"swatch\" d=") && text.matches("stroke-dasharray=\"2 4\"").count() == 4);
+    assert!(
+        text.contains("class=\"swatch\" d=")
+            && text.matches("stroke-dasharray=\"2 4\"").count() == 4
+    );
     // tick labels are short (no 100000000000000000.00)
     for l in text.lines().filter(|l| l.contains("class=\"ytick\"")) {
         let label = l.rsplit("\">").next().unwrap().trim_end_matches("</text>");
@@ -274,8 +344,14 @@ fn table_rows_are_corrected() {
         .lines()
         .find(|l| l.contains("PyTorch Linear default"))
         .unwrap();
-    assert!(!row.contains("keeps forward variance") && row.contains("x0.408"), "{row}");
-    assert!(!s.contains("timm/ViT") && !s.contains("JAX/Keras default"), "{s}");
+    assert!(
+        !row.contains("keeps forward variance") && row.contains("x0.408"),
+        "{row}"
+    );
+    assert!(
+        !s.contains("timm/ViT") && !s.contains("JAX/Keras default"),
+        "{s}"
+    );
 }
 
 /// tanh with PyTorch's gain 5/3 is chaotic (chi1 = 1.21 per layer): at depth 30 the gradient

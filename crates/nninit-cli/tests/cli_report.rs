@@ -54,7 +54,10 @@ fn check_in_browser(page: &Path) {
         .collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
     let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(dom.contains("data-rendered=\"1\""), "the report's script did not finish");
+    assert!(
+        dom.contains("data-rendered=\"1\""),
+        "the report's script did not finish"
+    );
 }
 
 #[test]
@@ -75,7 +78,11 @@ fn probe_report_has_layers_histograms_gradients_and_advice() {
         .arg(&page)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("report written to"));
     let html = std::fs::read_to_string(&page).unwrap();
     let doc = embedded(&html);
@@ -95,7 +102,10 @@ fn probe_report_has_layers_histograms_gradients_and_advice() {
         .sum();
     assert_eq!(counts, 200 * 256);
     assert!(l0["grad_hist"]["counts"].is_array() && l0["update_to_data"].as_f64().is_some());
-    assert!(!runs[1]["advice"].as_array().unwrap().is_empty(), "normal:0.02 is flagged");
+    assert!(
+        !runs[1]["advice"].as_array().unwrap().is_empty(),
+        "normal:0.02 is flagged"
+    );
     check_in_browser(&page);
 }
 
@@ -105,13 +115,23 @@ fn train_report_has_the_curves() {
     let page = dir.path().join("train.html");
     let out = nninit()
         .args([
-            "train", "--arch", "784,32,10", "--epochs", "2", "--init", "kaiming_uniform,zeros",
+            "train",
+            "--arch",
+            "784,32,10",
+            "--epochs",
+            "2",
+            "--init",
+            "kaiming_uniform,zeros",
             "--report",
         ])
         .arg(&page)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc = embedded(&std::fs::read_to_string(&page).unwrap());
     assert_eq!(doc["kind"], "train");
     let r0 = &doc["runs"][0];
@@ -122,7 +142,10 @@ fn train_report_has_the_curves() {
 
 #[test]
 fn report_path_is_checked_before_the_run() {
-    fails_with(&["probe", "--report", "x.svg"], "--report x.svg must end in .html");
+    fails_with(
+        &["probe", "--report", "x.svg"],
+        "--report x.svg must end in .html",
+    );
     fails_with(
         &["train", "--report", "no/such/dir/r.html"],
         "directory no/such/dir does not exist",

@@ -14,7 +14,10 @@ fn usage_error(args: &[&str], needle: &str) {
     let out = nninit().args(args).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    assert!(err.starts_with("error:") && err.contains(needle), "{args:?}: {err}");
+    assert!(
+        err.starts_with("error:") && err.contains(needle),
+        "{args:?}: {err}"
+    );
 }
 
 fn bin() -> &'static str {

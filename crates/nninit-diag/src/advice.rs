@@ -410,7 +410,12 @@ fn detect(act: Activation, v: &[View], input_cosine: Option<f64>, basis: Basis) 
             let l = &v[last];
             let cos_txt = l
                 .cosine
-                .map(|c| format!("cosine similarity between inputs {c:.6} (1 - c = {})", num(1.0 - c)))
+                .map(|c| {
+                    format!(
+                        "cosine similarity between inputs {c:.6} (1 - c = {})",
+                        num(1.0 - c)
+                    )
+                })
                 .unwrap_or_else(|| "no cosine".into());
             let sig_txt = l
                 .signal
@@ -464,7 +469,10 @@ fn detect(act: Activation, v: &[View], input_cosine: Option<f64>, basis: Basis) 
                 .as_ref()
                 .map(|c| {
                     let g = c.iter().product::<f64>().powf(1.0 / c.len() as f64);
-                    format!("; chi1 = sigma_w^2*E[phi'^2] = {} per layer (mean field)", num(g))
+                    format!(
+                        "; chi1 = sigma_w^2*E[phi'^2] = {} per layer (mean field)",
+                        num(g)
+                    )
                 })
                 .unwrap_or_default();
             let what = if basis_g == Basis::Measured {
@@ -685,7 +693,11 @@ fn checked_fix(act: Activation, widths: &[usize], input: &InputMoments) -> Optio
         } else {
             0.0
         };
-        let g: f64 = views.iter().filter_map(|v| v.chi1).map(|c| 0.5 * c.ln()).sum();
+        let g: f64 = views
+            .iter()
+            .filter_map(|v| v.chi1)
+            .map(|c| 0.5 * c.ln())
+            .sum();
         s.max(g.abs())
     };
     passing.sort_by(|a, b| badness(&a.3).total_cmp(&badness(&b.3)));

@@ -125,10 +125,15 @@ mod tests {
         assert_eq!(h.counts[0], 1); // -1.0
         assert_eq!(h.counts[BINS - 1], 2); // 0.999 and the right edge 1.0
         assert_eq!(h.counts[BINS / 2], 2); // the zeros
-        // the histogram of a union is the sum over the same range
+                                           // the histogram of a union is the sum over the same range
         let (a, b) = v.split_at(3);
         let (ha, hb) = (Histogram::over(a, -1.0, 1.0), Histogram::over(b, -1.0, 1.0));
-        let sum: Vec<u64> = ha.counts.iter().zip(&hb.counts).map(|(x, y)| x + y).collect();
+        let sum: Vec<u64> = ha
+            .counts
+            .iter()
+            .zip(&hb.counts)
+            .map(|(x, y)| x + y)
+            .collect();
         assert_eq!(sum, h.counts);
     }
 }

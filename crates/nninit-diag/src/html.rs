@@ -212,9 +212,14 @@ mod tests {
         assert!(err(json!({"nninit_report": 2, "runs": []})).contains("got 2"));
         assert!(err(json!({"nninit_report": 1})).contains("\"runs\" must be an array"));
         assert!(err(json!({"nninit_report": 1, "runs": [{"layers": []}]})).contains("runs[0].name"));
-        assert!(err(json!({"nninit_report": 1, "runs": [{"name": "a", "layers": 3}]}))
-            .contains("runs[0].layers must be an array"));
-        assert!(render_html_str("{").unwrap_err().to_string().contains("not JSON"));
+        assert!(
+            err(json!({"nninit_report": 1, "runs": [{"name": "a", "layers": 3}]}))
+                .contains("runs[0].layers must be an array")
+        );
+        assert!(render_html_str("{")
+            .unwrap_err()
+            .to_string()
+            .contains("not JSON"));
     }
 
     #[test]
@@ -223,7 +228,11 @@ mod tests {
         for needle in ["http://", "https://", "<link", "src="] {
             // the SVG namespace URI is an identifier, not a fetch
             let hits = html.matches(needle).count()
-                - if needle == "http://" { html.matches("http://www.w3.org/2000/svg").count() } else { 0 };
+                - if needle == "http://" {
+                    html.matches("http://www.w3.org/2000/svg").count()
+                } else {
+                    0
+                };
             assert_eq!(hits, 0, "external reference {needle:?} in the report");
         }
         assert!(html.contains("<title>nninit report</title>"));

@@ -26,7 +26,9 @@ pub const COSINE_PAIRS: usize = 128;
 /// The pairs of examples the cosine similarity is measured on: `(2k, 2k+1)` for
 /// `k < min(batch/2, COSINE_PAIRS)` (disjoint, so each pair is an independent sample).
 pub fn cosine_pairs(batch: usize) -> Vec<(usize, usize)> {
-    (0..(batch / 2).min(COSINE_PAIRS)).map(|k| (2 * k, 2 * k + 1)).collect()
+    (0..(batch / 2).min(COSINE_PAIRS))
+        .map(|k| (2 * k, 2 * k + 1))
+        .collect()
 }
 
 /// Statistics of one layer's output over a batch (all units and all examples together). Plain
@@ -194,8 +196,7 @@ fn unit_split(values: &[f32], width: usize) -> (f64, f64) {
     }
     let signal = var.iter().map(|s| (s / rows).sqrt()).sum::<f64>() / width as f64;
     let mm = mean.iter().sum::<f64>() / width as f64;
-    let spread =
-        (mean.iter().map(|m| (m - mm) * (m - mm)).sum::<f64>() / width as f64).sqrt();
+    let spread = (mean.iter().map(|m| (m - mm) * (m - mm)).sum::<f64>() / width as f64).sqrt();
     (signal, spread)
 }
 

@@ -68,7 +68,12 @@ fn cosine_errors(act: Activation, init: &ModelInit, depth: usize) -> Vec<(String
                 .map(|r| r.stats[li].mean_cosine.unwrap() - r.pred[li].cosine.unwrap())
                 .collect();
             let (m, sd) = mean_sd(&d);
-            (runs[0].stats[li].label.clone(), m, sd, runs[0].pred[li].cosine.unwrap())
+            (
+                runs[0].stats[li].label.clone(),
+                m,
+                sd,
+                runs[0].pred[li].cosine.unwrap(),
+            )
         })
         .collect()
 }
@@ -126,7 +131,12 @@ fn pytorch_default_depth_20_collapses_and_is_flagged() {
     // signal ≪ std: what is left is the bias spread
     let s = &r.stats[last];
     assert!(s.signal < 0.03 * s.std, "signal {} std {}", s.signal, s.std);
-    assert!(s.bias_spread > 0.9 * s.std, "bias spread {} std {}", s.bias_spread, s.std);
+    assert!(
+        s.bias_spread > 0.9 * s.std,
+        "bias spread {} std {}",
+        s.bias_spread,
+        s.std
+    );
     let adv = advise(&Observation {
         widths: r.widths.clone(),
         activation: "relu".into(),
@@ -138,7 +148,10 @@ fn pytorch_default_depth_20_collapses_and_is_flagged() {
     .unwrap();
     let symptoms: Vec<Symptom> = adv.iter().map(|a| a.symptom).collect();
     assert!(symptoms.contains(&Symptom::Collapse), "{symptoms:?}");
-    assert!(symptoms.contains(&Symptom::VanishingGradients), "{symptoms:?}");
+    assert!(
+        symptoms.contains(&Symptom::VanishingGradients),
+        "{symptoms:?}"
+    );
     // the fix offered is He, and its own prediction passes
     let fix = adv[0].fix.as_ref().unwrap();
     assert_eq!(fix.init, "kaiming_normal:nonlinearity=relu");

@@ -282,11 +282,7 @@ fn tanh_five_thirds_fixed_point() {
     // docs/theory.md §2.1/§2.7: q* = 1.178480, χ₁ = 1.2098, tanh-output std 0.6513
     let fp = fixed_point(Activation::Tanh, 25.0 / 9.0, 0.0).unwrap();
     assert!(fp.converged);
-    let (q, chi1, sd) = (
-        fp.q_star.unwrap(),
-        fp.chi1.unwrap(),
-        fp.act_std.unwrap(),
-    );
+    let (q, chi1, sd) = (fp.q_star.unwrap(), fp.chi1.unwrap(), fp.act_std.unwrap());
     assert!((q - 1.178480).abs() < 2e-6, "{q}");
     assert!((chi1 - 1.2098).abs() < 1e-4, "{chi1}");
     assert!((sd - 0.6513).abs() < 1e-4, "{sd}");
@@ -314,7 +310,10 @@ fn fixed_point_statuses_are_exact() {
     assert_eq!(fp.status, S::Converged);
     assert!((fp.q_star.unwrap() - 1.0).abs() < 1e-12);
     // He: every q is a fixed point; with a bias q grows linearly
-    assert_eq!(fixed_point(Activation::Relu, 2.0, 0.0).unwrap().status, S::Any);
+    assert_eq!(
+        fixed_point(Activation::Relu, 2.0, 0.0).unwrap().status,
+        S::Any
+    );
     assert_eq!(
         fixed_point(Activation::Relu, 2.0, 1.0).unwrap().status,
         S::Diverges

@@ -683,11 +683,27 @@ fn recipe_config(
 
 /// One planned tensor as Python sees it: (name, shape, scheme text, padding row, tied names,
 /// rule).
-type PlanRow = (String, Vec<usize>, String, Option<usize>, Vec<String>, String);
+type PlanRow = (
+    String,
+    Vec<usize>,
+    String,
+    Option<usize>,
+    Vec<String>,
+    String,
+);
 
 fn rows(plan: Vec<nninit_recipes::TensorPlan>) -> Vec<PlanRow> {
     plan.into_iter()
-        .map(|t| (t.name, t.shape, t.init.to_string(), t.padding_row, t.tied, t.rule))
+        .map(|t| {
+            (
+                t.name,
+                t.shape,
+                t.init.to_string(),
+                t.padding_row,
+                t.tied,
+                t.rule,
+            )
+        })
         .collect()
 }
 
@@ -705,12 +721,25 @@ fn recipe_plan(
     params: Option<std::collections::BTreeMap<String, f64>>,
 ) -> PyResult<(Vec<PlanRow>, String)> {
     let recipe = nninit_recipes::Recipe::by_name(recipe).map_err(value_err)?;
-    let names_shapes: Vec<(String, Vec<usize>)> =
-        tensors.iter().map(|(n, s, _)| (n.clone(), s.clone())).collect();
-    let (config, text) = recipe_config(recipe, config_json, &params.unwrap_or_default(), &names_shapes)?;
+    let names_shapes: Vec<(String, Vec<usize>)> = tensors
+        .iter()
+        .map(|(n, s, _)| (n.clone(), s.clone()))
+        .collect();
+    let (config, text) = recipe_config(
+        recipe,
+        config_json,
+        &params.unwrap_or_default(),
+        &names_shapes,
+    )?;
     let params = tensors
         .into_iter()
-        .map(|(name, shape, padding_idx)| nninit_recipes::Param { name, shape, layer: None, tied: vec![], padding_idx })
+        .map(|(name, shape, padding_idx)| nninit_recipes::Param {
+            name,
+            shape,
+            layer: None,
+            tied: vec![],
+            padding_idx,
+        })
         .collect();
     let plan = nninit_recipes::plan_params(&config, recipe, params).map_err(value_err)?;
     Ok((rows(plan), text))
@@ -727,7 +756,9 @@ fn recipe_model_plan(
 ) -> PyResult<Vec<PlanRow>> {
     let recipe = nninit_recipes::Recipe::by_name(recipe).map_err(value_err)?;
     let (config, _) = recipe_config(recipe, Some(config_json), &params.unwrap_or_default(), &[])?;
-    Ok(rows(nninit_recipes::plan(&config, recipe).map_err(value_err)?))
+    Ok(rows(
+        nninit_recipes::plan(&config, recipe).map_err(value_err)?,
+    ))
 }
 
 /// The self-contained HTML page of a report document given as JSON text
@@ -735,7 +766,8 @@ fn recipe_model_plan(
 /// for text that is not JSON or a document of the wrong shape.
 #[pyfunction]
 fn render_html(py: Python<'_>, report_json: &str) -> PyResult<String> {
-    py.detach(|| nninit_diag::html::render_html_str(report_json)).map_err(value_err)
+    py.detach(|| nninit_diag::html::render_html_str(report_json))
+        .map_err(value_err)
 }
 
 /// The native module of the `nninit` Python package.

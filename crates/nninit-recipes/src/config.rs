@@ -160,7 +160,10 @@ impl Fields<'_> {
 
     fn positive(&self, k: &str) -> Result<usize, RecipeError> {
         match self.usize(k)? {
-            0 => Err(RecipeError::ConfigField { field: k.into(), problem: "must be at least 1, got 0".into() }),
+            0 => Err(RecipeError::ConfigField {
+                field: k.into(),
+                problem: "must be at least 1, got 0".into(),
+            }),
             n => Ok(n),
         }
     }
@@ -178,14 +181,19 @@ impl Fields<'_> {
     fn bool_or(&self, k: &str, default: bool) -> Result<bool, RecipeError> {
         match self.present(k) {
             None => Ok(default),
-            Some(v) => v.as_bool().ok_or_else(|| field_err(k, "true or false", Some(v))),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| field_err(k, "true or false", Some(v))),
         }
     }
 
     fn str_opt(&self, k: &str) -> Result<Option<&str>, RecipeError> {
         match self.present(k) {
             None => Ok(None),
-            Some(v) => v.as_str().map(Some).ok_or_else(|| field_err(k, "a string", Some(v))),
+            Some(v) => v
+                .as_str()
+                .map(Some)
+                .ok_or_else(|| field_err(k, "a string", Some(v))),
         }
     }
 
@@ -214,17 +222,23 @@ fn head_of(arch: Option<&str>, family: Family) -> Result<Head, RecipeError> {
         ],
     };
     match arch {
-        None => Ok(if family == Family::Bert { Head::None } else { Head::Lm }),
-        Some(a) => known.iter().find(|(n, _)| *n == a).map(|(_, h)| *h).ok_or_else(|| {
-            RecipeError::ConfigField {
+        None => Ok(if family == Family::Bert {
+            Head::None
+        } else {
+            Head::Lm
+        }),
+        Some(a) => known
+            .iter()
+            .find(|(n, _)| *n == a)
+            .map(|(_, h)| *h)
+            .ok_or_else(|| RecipeError::ConfigField {
                 field: "architectures".into(),
                 problem: format!(
                     "'{a}' is not supported for model_type {} (supported: {})",
                     family.name(),
                     known.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 ),
-            }
-        }),
+            }),
     }
 }
 
@@ -257,7 +271,10 @@ impl ModelConfig {
     /// As [`ModelConfig::from_json`].
     pub fn from_value(raw: Value) -> Result<ModelConfig, RecipeError> {
         let Some(obj) = raw.as_object() else {
-            return Err(RecipeError::Config(format!("expected a JSON object, got {}", type_name(&raw))));
+            return Err(RecipeError::Config(format!(
+                "expected a JSON object, got {}",
+                type_name(&raw)
+            )));
         };
         let f = Fields(obj);
         let family = match f.str_opt("model_type")? {
@@ -270,7 +287,13 @@ impl ModelConfig {
                     problem: format!("'{other}' is not supported (supported: gpt2, llama, bert)"),
                 })
             }
-            None => return Err(field_err("model_type", "\"gpt2\", \"llama\" or \"bert\"", obj.get("model_type"))),
+            None => {
+                return Err(field_err(
+                    "model_type",
+                    "\"gpt2\", \"llama\" or \"bert\"",
+                    obj.get("model_type"),
+                ))
+            }
         };
         let head = head_of(f.architecture()?, family)?;
         let dtype = match f.str_opt("torch_dtype")?.or(f.str_opt("dtype")?) {
@@ -289,7 +312,11 @@ impl ModelConfig {
                 let max_positions = match f.usize_opt("n_positions")? {
                     Some(n) => n,
                     None => f.usize_opt("block_size")?.ok_or_else(|| {
-                        field_err("n_positions", "a non-negative integer", obj.get("n_positions"))
+                        field_err(
+                            "n_positions",
+                            "a non-negative integer",
+                            obj.get("n_positions"),
+                        )
                     })?,
                 };
                 let bias = f.bool_or("bias", true)?;

@@ -24,11 +24,18 @@ impl<F: Fn(&str) -> Option<f64>> Vars for F {
 /// A message naming the problem: a syntax error with its position, an unknown name, or a
 /// result that is not finite.
 pub fn eval(text: &str, vars: &dyn Vars) -> Result<f64, String> {
-    let mut p = Parser { s: text.as_bytes(), i: 0, vars };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+        vars,
+    };
     let v = p.comparison()?;
     p.ws();
     if p.i != p.s.len() {
-        return Err(format!("unexpected '{}' at position {} in '{text}'", p.s[p.i] as char, p.i));
+        return Err(format!(
+            "unexpected '{}' at position {} in '{text}'",
+            p.s[p.i] as char, p.i
+        ));
     }
     if !v.is_finite() {
         return Err(format!("'{text}' evaluates to {v}"));
@@ -49,11 +56,18 @@ pub fn names(text: &str) -> Result<Vec<String>, String> {
         }
         Some(1.0)
     };
-    let mut p = Parser { s: text.as_bytes(), i: 0, vars: &record };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+        vars: &record,
+    };
     p.comparison()?;
     p.ws();
     if p.i != p.s.len() {
-        return Err(format!("unexpected '{}' at position {} in '{text}'", p.s[p.i] as char, p.i));
+        return Err(format!(
+            "unexpected '{}' at position {} in '{text}'",
+            p.s[p.i] as char, p.i
+        ));
     }
     Ok(seen.into_inner())
 }
@@ -227,7 +241,8 @@ impl Parser<'_> {
             }
         }
         let text = String::from_utf8_lossy(&self.s[start..self.i]);
-        text.parse::<f64>().or_else(|_| self.err(&format!("bad number '{text}'")))
+        text.parse::<f64>()
+            .or_else(|_| self.err(&format!("bad number '{text}'")))
     }
 }
 
@@ -256,7 +271,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(eval("d_model", &vars).unwrap_err().contains("unknown name 'd_model'"));
+        assert!(eval("d_model", &vars)
+            .unwrap_err()
+            .contains("unknown name 'd_model'"));
         assert!(eval("1 +", &vars).is_err());
         assert!(eval("(1", &vars).unwrap_err().contains("expected ')'"));
         assert!(eval("1/0", &vars).unwrap_err().contains("inf"));

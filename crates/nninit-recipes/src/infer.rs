@@ -13,7 +13,10 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 fn find<'a>(params: &'a [(String, Vec<usize>)], suffix: &str) -> Option<&'a [usize]> {
-    params.iter().find(|(n, _)| n.ends_with(suffix)).map(|(_, s)| s.as_slice())
+    params
+        .iter()
+        .find(|(n, _)| n.ends_with(suffix))
+        .map(|(_, s)| s.as_slice())
 }
 
 fn dim(shape: Option<&[usize]>, i: usize, what: &str) -> Result<usize, RecipeError> {
@@ -96,13 +99,25 @@ mod tests {
             ("tiny-llama.json", Naming::OlmoCore),
             ("tiny-bert.json", Naming::Hf),
         ] {
-            let text = std::fs::read_to_string(format!("{}/../../testdata/configs/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+            let text = std::fs::read_to_string(format!(
+                "{}/../../testdata/configs/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap();
             let c = ModelConfig::from_json(&text).unwrap();
-            let Ok(ps) = parameters(&c, naming) else { continue };
-            let named: Vec<(String, Vec<usize>)> = ps.into_iter().map(|p| (p.name, p.shape)).collect();
+            let Ok(ps) = parameters(&c, naming) else {
+                continue;
+            };
+            let named: Vec<(String, Vec<usize>)> =
+                ps.into_iter().map(|p| (p.name, p.shape)).collect();
             let inferred = ModelConfig::from_value(infer_config(naming, &named).unwrap()).unwrap();
             assert_eq!(
-                (inferred.n_layer, inferred.d_model, inferred.d_ff, inferred.vocab_size),
+                (
+                    inferred.n_layer,
+                    inferred.d_model,
+                    inferred.d_ff,
+                    inferred.vocab_size
+                ),
                 (c.n_layer, c.d_model, c.d_ff, c.vocab_size),
                 "{file} {naming:?}"
             );

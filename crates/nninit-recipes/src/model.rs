@@ -69,7 +69,13 @@ struct List(Vec<Param>);
 
 impl List {
     fn push(&mut self, name: String, shape: &[usize], layer: Option<usize>) {
-        self.0.push(Param { name, shape: shape.to_vec(), layer, tied: vec![], padding_idx: None });
+        self.0.push(Param {
+            name,
+            shape: shape.to_vec(),
+            layer,
+            tied: vec![],
+            padding_idx: None,
+        });
     }
     fn linear(&mut self, prefix: String, out: usize, inp: usize, bias: bool, layer: Option<usize>) {
         self.push(format!("{prefix}.weight"), &[out, inp], layer);
@@ -94,13 +100,23 @@ impl List {
 fn unsupported(naming: Naming, config: &ModelConfig, why: &str) -> RecipeError {
     RecipeError::Plan {
         recipe: naming.name().into(),
-        problem: format!("{} names do not describe a {} config{why}", naming.name(), config.family.name()),
+        problem: format!(
+            "{} names do not describe a {} config{why}",
+            naming.name(),
+            config.family.name()
+        ),
     }
 }
 
 /// A Llama block's tensors in `naming`, in module order: `(suffix, out, in)`, `in == 0` for a
 /// norm weight of size `out`. `q`, `kv`: query and key/value widths (heads × head_dim).
-fn llama_block(naming: Naming, q: usize, kv: usize, d: usize, f: usize) -> [(&'static str, usize, usize); 9] {
+fn llama_block(
+    naming: Naming,
+    q: usize,
+    kv: usize,
+    d: usize,
+    f: usize,
+) -> [(&'static str, usize, usize); 9] {
     match naming {
         // torchtitan: Llama3TransformerBlock (attention, feed_forward, attention_norm, ffn_norm)
         Naming::Torchtitan => [
@@ -156,7 +172,11 @@ pub fn parameters(config: &ModelConfig, naming: Naming) -> Result<Vec<Param>, Re
     let mut l = List(Vec::new());
     match (c.family, naming) {
         (Family::Gpt2, Naming::Hf) => {
-            let p = if c.head == Head::None { "" } else { "transformer." };
+            let p = if c.head == Head::None {
+                ""
+            } else {
+                "transformer."
+            };
             l.push(format!("{p}wte.weight"), &[v, d], None);
             l.push(format!("{p}wpe.weight"), &[c.max_positions, d], None);
             for i in 0..c.n_layer {
@@ -185,9 +205,11 @@ pub fn parameters(config: &ModelConfig, naming: Naming) -> Result<Vec<Param>, Re
         }
         (Family::Gpt2, Naming::NanoGpt) => {
             if f != 4 * d {
-                return Err(unsupported(naming, c, &format!(
-                    " with n_inner {f}: nanoGPT's MLP is 4·n_embd = {}", 4 * d
-                )));
+                return Err(unsupported(
+                    naming,
+                    c,
+                    &format!(" with n_inner {f}: nanoGPT's MLP is 4·n_embd = {}", 4 * d),
+                ));
             }
             let bias = c.attention_bias;
             l.push("transformer.wte.weight".into(), &[v, d], None);
@@ -208,13 +230,26 @@ pub fn parameters(config: &ModelConfig, naming: Naming) -> Result<Vec<Param>, Re
         }
         (Family::Llama, Naming::Hf | Naming::Torchtitan | Naming::OlmoCore) => {
             if naming != Naming::Hf && (c.attention_bias || c.mlp_bias) {
-                return Err(unsupported(naming, c, " with attention_bias or mlp_bias (its Llama has no biases)"));
+                return Err(unsupported(
+                    naming,
+                    c,
+                    " with attention_bias or mlp_bias (its Llama has no biases)",
+                ));
             }
-            let base = if c.head == Head::None || naming != Naming::Hf { "" } else { "model." };
+            let base = if c.head == Head::None || naming != Naming::Hf {
+                ""
+            } else {
+                "model."
+            };
             // (embedding, block prefix, final norm, head) in this naming
             let (emb, blocks, norm, head) = match naming {
                 Naming::Torchtitan => ("tok_embeddings.weight", "layers", "norm", "lm_head.weight"),
-                Naming::OlmoCore => ("embeddings.weight", "blocks", "lm_head.norm", "lm_head.w_out.weight"),
+                Naming::OlmoCore => (
+                    "embeddings.weight",
+                    "blocks",
+                    "lm_head.norm",
+                    "lm_head.w_out.weight",
+                ),
                 _ => ("embed_tokens.weight", "layers", "norm", "lm_head.weight"),
             };
             let emb = format!("{base}{emb}");
@@ -245,10 +280,22 @@ pub fn parameters(config: &ModelConfig, naming: Naming) -> Result<Vec<Param>, Re
         }
         (Family::Bert, Naming::Hf) => {
             let p = if c.head == Head::None { "" } else { "bert." };
-            l.push(format!("{p}embeddings.word_embeddings.weight"), &[v, d], None);
+            l.push(
+                format!("{p}embeddings.word_embeddings.weight"),
+                &[v, d],
+                None,
+            );
             l.0[0].padding_idx = c.pad_token_id;
-            l.push(format!("{p}embeddings.position_embeddings.weight"), &[c.max_positions, d], None);
-            l.push(format!("{p}embeddings.token_type_embeddings.weight"), &[c.type_vocab_size, d], None);
+            l.push(
+                format!("{p}embeddings.position_embeddings.weight"),
+                &[c.max_positions, d],
+                None,
+            );
+            l.push(
+                format!("{p}embeddings.token_type_embeddings.weight"),
+                &[c.type_vocab_size, d],
+                None,
+            );
             l.norm(format!("{p}embeddings.LayerNorm"), d, true, None);
             for i in 0..c.n_layer {
                 let b = format!("{p}encoder.layer.{i}");
@@ -269,11 +316,17 @@ pub fn parameters(config: &ModelConfig, naming: Naming) -> Result<Vec<Param>, Re
                 // BertLMPredictionHead: its own `bias` first, then transform, then decoder
                 // (decoder.bias is the same Parameter as `bias`).
                 l.push("cls.predictions.bias".into(), &[v], None);
-                l.tie("cls.predictions.bias", "cls.predictions.decoder.bias".into());
+                l.tie(
+                    "cls.predictions.bias",
+                    "cls.predictions.decoder.bias".into(),
+                );
                 l.linear("cls.predictions.transform.dense".into(), d, d, true, None);
                 l.norm("cls.predictions.transform.LayerNorm".into(), d, true, None);
                 if c.tie_word_embeddings {
-                    l.tie("bert.embeddings.word_embeddings.weight", "cls.predictions.decoder.weight".into());
+                    l.tie(
+                        "bert.embeddings.word_embeddings.weight",
+                        "cls.predictions.decoder.weight".into(),
+                    );
                 } else {
                     l.push("cls.predictions.decoder.weight".into(), &[v, d], None);
                 }

@@ -57,7 +57,9 @@ impl TensorPlan {
     /// # Errors
     /// What [`Init::resolve`] returns (not expected for a plan's own schemes).
     pub fn resolved(&self) -> Result<Resolved, RecipeError> {
-        Ok(self.init.resolve(&Shape::new(&self.shape)?, Layout::Torch)?)
+        Ok(self
+            .init
+            .resolve(&Shape::new(&self.shape)?, Layout::Torch)?)
     }
 
     /// Variance of one element under the law (truncation included; the padding row ignored).
@@ -90,7 +92,12 @@ impl TensorPlan {
     ///
     /// # Errors
     /// [`RecipeError::Init`] when `out.len()` is not the tensor's size.
-    pub fn fill_philox<T: Element>(&self, seed: u64, out: &mut [T], par: Par) -> Result<(), RecipeError> {
+    pub fn fill_philox<T: Element>(
+        &self,
+        seed: u64,
+        out: &mut [T],
+        par: Par,
+    ) -> Result<(), RecipeError> {
         self.fill_philox_range(seed, 0..self.numel(), out, par)
     }
 
@@ -107,7 +114,14 @@ impl TensorPlan {
         par: Par,
     ) -> Result<(), RecipeError> {
         let shape = Shape::new(&self.shape)?;
-        self.init.fill_range(out, &shape, Layout::Torch, self.key(seed), range.clone(), par)?;
+        self.init.fill_range(
+            out,
+            &shape,
+            Layout::Torch,
+            self.key(seed),
+            range.clone(),
+            par,
+        )?;
         if let (Some(row), Some(&rows)) = (self.padding_row, self.shape.first()) {
             let row_len = self.numel().checked_div(rows).unwrap_or(0);
             let (lo, hi) = (row * row_len, (row + 1) * row_len);
@@ -121,26 +135,48 @@ impl TensorPlan {
 }
 
 fn plan_err(recipe: &Recipe, problem: String) -> RecipeError {
-    RecipeError::Plan { recipe: recipe.name.into(), problem }
+    RecipeError::Plan {
+        recipe: recipe.name.into(),
+        problem,
+    }
 }
 
 /// Checks that `config` suits `recipe`: family covered, parameters known.
 fn check(config: &ModelConfig, recipe: &Recipe) -> Result<(), RecipeError> {
     if !recipe.families.contains(&config.family) {
-        return Err(plan_err(recipe, format!(
-            "covers {} configs, not model_type {}",
-            recipe.families.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
-            config.family.name()
-        )));
+        return Err(plan_err(
+            recipe,
+            format!(
+                "covers {} configs, not model_type {}",
+                recipe
+                    .families
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                config.family.name()
+            ),
+        ));
     }
     for k in config.params.keys() {
         if !recipe.params.iter().any(|p| p.name == k) {
             let known = if recipe.params.is_empty() {
                 "it has none".to_string()
             } else {
-                format!("known: {}", recipe.params.iter().map(|p| p.name).collect::<Vec<_>>().join(", "))
+                format!(
+                    "known: {}",
+                    recipe
+                        .params
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
-            return Err(plan_err(recipe, format!("unknown parameter '{k}' ({known})")));
+            return Err(plan_err(
+                recipe,
+                format!("unknown parameter '{k}' ({known})"),
+            ));
         }
     }
     Ok(())
@@ -182,7 +218,8 @@ fn resolve(
         Law::Zeros => Init::Zeros,
         Law::Ones => Init::Ones,
     };
-    init.validate().map_err(|e| ctx(format!("rule '{}': {e}", rule.pattern)))?;
+    init.validate()
+        .map_err(|e| ctx(format!("rule '{}': {e}", rule.pattern)))?;
     Ok((init, rule.to_string(), rule.zero_padding_row))
 }
 

@@ -84,18 +84,40 @@ impl std::fmt::Display for Rule {
 }
 
 const fn rule(pattern: &'static str, law: Law, source: &'static str) -> Rule {
-    Rule { pattern, when: None, law, zero_padding_row: false, source }
+    Rule {
+        pattern,
+        when: None,
+        law,
+        zero_padding_row: false,
+        source,
+    }
 }
 const fn normal(pattern: &'static str, std: &'static str, source: &'static str) -> Rule {
     rule(pattern, Law::Normal { std }, source)
 }
 /// `trunc_normal_` cut at ±3σ (OLMo, OLMo-core, torchtitan's output layer).
 const fn trunc3(pattern: &'static str, std: &'static str, source: &'static str) -> Rule {
-    rule(pattern, Law::TruncNormal { std, a: "-3*std", b: "3*std" }, source)
+    rule(
+        pattern,
+        Law::TruncNormal {
+            std,
+            a: "-3*std",
+            b: "3*std",
+        },
+        source,
+    )
 }
 /// `trunc_normal_` with PyTorch's default absolute bounds ±2 (torchtitan).
 const fn trunc_abs2(pattern: &'static str, std: &'static str, source: &'static str) -> Rule {
-    rule(pattern, Law::TruncNormal { std, a: "-2", b: "2" }, source)
+    rule(
+        pattern,
+        Law::TruncNormal {
+            std,
+            a: "-2",
+            b: "2",
+        },
+        source,
+    )
 }
 const fn zeros(pattern: &'static str, source: &'static str) -> Rule {
     rule(pattern, Law::Zeros, source)
@@ -104,10 +126,16 @@ const fn ones(pattern: &'static str, source: &'static str) -> Rule {
     rule(pattern, Law::Ones, source)
 }
 const fn padded(r: Rule) -> Rule {
-    Rule { zero_padding_row: true, ..r }
+    Rule {
+        zero_padding_row: true,
+        ..r
+    }
 }
 const fn when(cond: &'static str, r: Rule) -> Rule {
-    Rule { when: Some(cond), ..r }
+    Rule {
+        when: Some(cond),
+        ..r
+    }
 }
 
 /// Which name of a tied group picks the rule.
@@ -355,10 +383,17 @@ impl Recipe {
     /// # Errors
     /// [`RecipeError::UnknownRecipe`] listing the known names.
     pub fn by_name(name: &str) -> Result<&'static Recipe, RecipeError> {
-        RECIPES.iter().find(|r| r.name == name).ok_or_else(|| RecipeError::UnknownRecipe {
-            name: name.into(),
-            known: RECIPES.iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
-        })
+        RECIPES
+            .iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| RecipeError::UnknownRecipe {
+                name: name.into(),
+                known: RECIPES
+                    .iter()
+                    .map(|r| r.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// The first rule that matches `name` (pattern and condition), with `vars` for the
@@ -366,7 +401,11 @@ impl Recipe {
     ///
     /// # Errors
     /// A message when a condition does not evaluate.
-    pub fn rule_for(&self, name: &str, vars: &dyn crate::expr::Vars) -> Result<Option<&'static Rule>, String> {
+    pub fn rule_for(
+        &self,
+        name: &str,
+        vars: &dyn crate::expr::Vars,
+    ) -> Result<Option<&'static Rule>, String> {
         for r in self.rules {
             if !glob(r.pattern, name) {
                 continue;
@@ -374,7 +413,9 @@ impl Recipe {
             match r.when {
                 None => return Ok(Some(r)),
                 Some(c) => {
-                    if crate::expr::eval(c, vars).map_err(|e| format!("condition '{c}': {e}"))? != 0.0 {
+                    if crate::expr::eval(c, vars).map_err(|e| format!("condition '{c}': {e}"))?
+                        != 0.0
+                    {
                         return Ok(Some(r));
                     }
                 }
@@ -469,11 +510,20 @@ mod tests {
 
     #[test]
     fn glob_matches_like_fnmatchcase() {
-        assert!(glob("*.c_proj.weight", "transformer.h.0.attn.c_proj.weight"));
+        assert!(glob(
+            "*.c_proj.weight",
+            "transformer.h.0.attn.c_proj.weight"
+        ));
         assert!(!glob("*.c_proj.weight", "transformer.h.0.attn.c_proj.bias"));
         assert!(glob("*ln_*.weight", "transformer.ln_f.weight"));
-        assert!(glob("*.feed_forward.w[23].weight", "layers.3.feed_forward.w3.weight"));
-        assert!(!glob("*.feed_forward.w[23].weight", "layers.3.feed_forward.w1.weight"));
+        assert!(glob(
+            "*.feed_forward.w[23].weight",
+            "layers.3.feed_forward.w3.weight"
+        ));
+        assert!(!glob(
+            "*.feed_forward.w[23].weight",
+            "layers.3.feed_forward.w1.weight"
+        ));
         assert!(glob("*.w[!1].weight", "a.w2.weight"));
         assert!(glob("lm_head.weight", "lm_head.weight"));
         assert!(!glob("lm_head.weight", "x.lm_head.weight"));
@@ -497,7 +547,11 @@ mod tests {
                             || n == "layer"
                             || n == "std"
                             || r.params.iter().any(|p| p.name == n);
-                        assert!(known, "recipe {}: rule {}: unknown name {n}", r.name, rule.pattern);
+                        assert!(
+                            known,
+                            "recipe {}: rule {}: unknown name {n}",
+                            r.name, rule.pattern
+                        );
                     }
                 }
             }
@@ -513,6 +567,9 @@ mod tests {
             assert_eq!(Recipe::by_name(r.name).map(|x| x.name).ok(), Some(r.name));
         }
         let e = Recipe::by_name("gtp2").unwrap_err().to_string();
-        assert!(e.contains("unknown recipe 'gtp2'") && e.contains("gpt2, nanogpt"), "{e}");
+        assert!(
+            e.contains("unknown recipe 'gtp2'") && e.contains("gpt2, nanogpt"),
+            "{e}"
+        );
     }
 }

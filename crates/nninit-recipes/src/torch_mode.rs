@@ -46,10 +46,13 @@ impl Run<'_> {
     }
 
     fn plan(&self, name: &str) -> Result<&TensorPlan, RecipeError> {
-        self.plans.get(name).copied().ok_or_else(|| RecipeError::Plan {
-            recipe: "nanogpt".into(),
-            problem: format!("internal: no tensor '{name}' in the plan"),
-        })
+        self.plans
+            .get(name)
+            .copied()
+            .ok_or_else(|| RecipeError::Plan {
+                recipe: "nanogpt".into(),
+                problem: format!("internal: no tensor '{name}' in the plan"),
+            })
     }
 }
 
@@ -69,7 +72,12 @@ pub fn nanogpt_torch_each<E: From<RecipeError>>(
     mut emit: impl FnMut(&TensorPlan, &[f32]) -> Result<(), E>,
 ) -> Result<(), E> {
     let plans = plan(config, Recipe::by_name("nanogpt")?)?;
-    let (v, d, p, l) = (config.vocab_size, config.d_model, config.max_positions, config.n_layer);
+    let (v, d, p, l) = (
+        config.vocab_size,
+        config.d_model,
+        config.max_positions,
+        config.n_layer,
+    );
     let bias = config.attention_bias;
     let mut run = Run {
         g: TorchGenerator::manual_seed(seed),
@@ -150,7 +158,10 @@ pub fn nanogpt_torch_each<E: From<RecipeError>>(
 ///
 /// # Errors
 /// As [`nanogpt_torch_each`].
-pub fn nanogpt_torch_tensors(config: &ModelConfig, seed: u64) -> Result<Vec<(TensorPlan, Vec<f32>)>, RecipeError> {
+pub fn nanogpt_torch_tensors(
+    config: &ModelConfig,
+    seed: u64,
+) -> Result<Vec<(TensorPlan, Vec<f32>)>, RecipeError> {
     let mut out: Vec<(TensorPlan, Vec<f32>)> = Vec::new();
     nanogpt_torch_each::<RecipeError>(config, seed, |t, w| {
         out.push((t.clone(), w.to_vec()));
@@ -159,10 +170,13 @@ pub fn nanogpt_torch_tensors(config: &ModelConfig, seed: u64) -> Result<Vec<(Ten
     let order = plan(config, Recipe::by_name("nanogpt")?)?;
     let mut sorted = Vec::with_capacity(out.len());
     for t in order {
-        let i = out.iter().position(|(p, _)| p.name == t.name).ok_or_else(|| RecipeError::Plan {
-            recipe: "nanogpt".into(),
-            problem: format!("internal: tensor '{}' was never drawn", t.name),
-        })?;
+        let i = out
+            .iter()
+            .position(|(p, _)| p.name == t.name)
+            .ok_or_else(|| RecipeError::Plan {
+                recipe: "nanogpt".into(),
+                problem: format!("internal: tensor '{}' was never drawn", t.name),
+            })?;
         sorted.push(out.swap_remove(i));
     }
     Ok(sorted)

@@ -20,33 +20,62 @@ fn sha256_f32(v: &[f32]) -> String {
 
 #[test]
 fn nanogpt_torch_mode_equals_pytorch() {
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{}/nanogpt_golden.json", dir())).unwrap()).unwrap();
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/nanogpt_golden.json", dir())).unwrap(),
+    )
+    .unwrap();
     let cases = golden["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 2);
     for case in cases {
         let file = case["config_json"].as_str().unwrap();
         let config =
-            ModelConfig::from_json(&std::fs::read_to_string(format!("{}/{file}", dir())).unwrap()).unwrap();
+            ModelConfig::from_json(&std::fs::read_to_string(format!("{}/{file}", dir())).unwrap())
+                .unwrap();
         let seed = case["seed"].as_u64().unwrap();
         let got = nanogpt_torch_tensors(&config, seed).unwrap();
         let want = case["tensors"].as_array().unwrap();
         assert_eq!(got.len(), want.len(), "{file}: tensor count");
         for ((plan, values), w) in got.iter().zip(want) {
-            assert_eq!(plan.name, w["name"].as_str().unwrap(), "{file}: named_parameters() order");
-            let shape: Vec<usize> = w["shape"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect();
+            assert_eq!(
+                plan.name,
+                w["name"].as_str().unwrap(),
+                "{file}: named_parameters() order"
+            );
+            let shape: Vec<usize> = w["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap() as usize)
+                .collect();
             assert_eq!(plan.shape, shape, "{file}: {}", plan.name);
-            let first: Vec<f32> = w["first"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
-            assert_eq!(&values[..first.len()], &first[..], "{file}: {} first values", plan.name);
-            assert_eq!(sha256_f32(values), w["sha256"].as_str().unwrap(), "{file}: {}", plan.name);
+            let first: Vec<f32> = w["first"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect();
+            assert_eq!(
+                &values[..first.len()],
+                &first[..],
+                "{file}: {} first values",
+                plan.name
+            );
+            assert_eq!(
+                sha256_f32(values),
+                w["sha256"].as_str().unwrap(),
+                "{file}: {}",
+                plan.name
+            );
         }
     }
 }
 
 #[test]
 fn streaming_gives_the_same_tensors_and_stops_on_error() {
-    let config =
-        ModelConfig::from_json(&std::fs::read_to_string(format!("{}/nanogpt-bias.json", dir())).unwrap()).unwrap();
+    let config = ModelConfig::from_json(
+        &std::fs::read_to_string(format!("{}/nanogpt-bias.json", dir())).unwrap(),
+    )
+    .unwrap();
     let all = nanogpt_torch_tensors(&config, 5).unwrap();
     let mut seen = 0;
     nanogpt_torch_each::<RecipeError>(&config, 5, |t, v| {
@@ -63,11 +92,18 @@ fn streaming_gives_the_same_tensors_and_stops_on_error() {
         calls += 1;
         Err(RecipeError::Config("disk full".into()))
     });
-    assert_eq!((calls, r.unwrap_err().to_string()), (1, "config.json: disk full".to_string()));
+    assert_eq!(
+        (calls, r.unwrap_err().to_string()),
+        (1, "config.json: disk full".to_string())
+    );
     // a Llama config is not nanoGPT
-    let llama = ModelConfig::from_json(&std::fs::read_to_string(format!(
-        "{}/../../testdata/configs/tiny-llama.json",
-        env!("CARGO_MANIFEST_DIR")
-    )).unwrap()).unwrap();
+    let llama = ModelConfig::from_json(
+        &std::fs::read_to_string(format!(
+            "{}/../../testdata/configs/tiny-llama.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     assert!(nanogpt_torch_tensors(&llama, 0).is_err());
 }

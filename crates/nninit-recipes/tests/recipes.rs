@@ -9,7 +9,10 @@ use nninit::{Init, Par, Philox, Shape, Stream};
 use nninit_recipes::{plan, ModelConfig, Recipe, RecipeError, TensorPlan};
 
 fn config(file: &str) -> ModelConfig {
-    let path = format!("{}/../../testdata/configs/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../testdata/configs/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     ModelConfig::from_path(std::path::Path::new(&path)).unwrap()
 }
 
@@ -20,7 +23,13 @@ fn plan_of(file: &str, recipe: &str) -> Vec<TensorPlan> {
 /// Checks every tensor of `p` against `expect(name, layer)`.
 fn check_all(p: &[TensorPlan], expect: impl Fn(&str, Option<usize>) -> Init) {
     for t in p {
-        assert_eq!(t.init, expect(&t.name, t.layer), "{} (rule {})", t.name, t.rule);
+        assert_eq!(
+            t.init,
+            expect(&t.name, t.layer),
+            "{} (rule {})",
+            t.name,
+            t.rule
+        );
     }
 }
 
@@ -50,9 +59,15 @@ fn gpt2_matches_modeling_gpt2() {
     });
     // Conv1D (in, out) shapes, 12 tensors per block, tied lm_head listed once
     let shape = |name: &str| p.iter().find(|t| t.name == name).map(|t| t.shape.clone());
-    assert_eq!(shape("transformer.h.0.attn.c_attn.weight"), Some(vec![16, 48]));
+    assert_eq!(
+        shape("transformer.h.0.attn.c_attn.weight"),
+        Some(vec![16, 48])
+    );
     assert_eq!(shape("transformer.h.2.mlp.c_fc.weight"), Some(vec![16, 64]));
-    assert_eq!(shape("transformer.h.2.mlp.c_proj.weight"), Some(vec![64, 16]));
+    assert_eq!(
+        shape("transformer.h.2.mlp.c_proj.weight"),
+        Some(vec![64, 16])
+    );
     assert_eq!(shape("transformer.wpe.weight"), Some(vec![12, 16]));
     assert_eq!(p.len(), 2 + 3 * 12 + 2);
     assert_eq!(shape("lm_head.weight"), None);
@@ -76,8 +91,14 @@ fn nanogpt_matches_model_py() {
     });
     let shape = |name: &str| p.iter().find(|t| t.name == name).map(|t| t.shape.clone());
     // nn.Linear: (out, in)
-    assert_eq!(shape("transformer.h.0.attn.c_attn.weight"), Some(vec![48, 16]));
-    assert_eq!(shape("transformer.h.0.mlp.c_proj.weight"), Some(vec![16, 64]));
+    assert_eq!(
+        shape("transformer.h.0.attn.c_attn.weight"),
+        Some(vec![48, 16])
+    );
+    assert_eq!(
+        shape("transformer.h.0.mlp.c_proj.weight"),
+        Some(vec![16, 64])
+    );
     assert_eq!(p[0].tied, ["lm_head.weight"]);
     // bias=False: no biases at all, LayerNorm weights only
     let nb = plan_of("tiny-nanogpt-nobias.json", "nanogpt");
@@ -97,14 +118,32 @@ fn nanogpt_matches_model_py() {
 fn llama_is_the_generic_hf_init() {
     let p = plan_of("tiny-llama.json", "llama");
     // modeling_utils.py:2306-2355: Linear & Embedding N(0, initializer_range), norms 1
-    check_all(&p, |name, _| if name.ends_with("norm.weight") { Init::Ones } else { n(0.02) });
+    check_all(&p, |name, _| {
+        if name.ends_with("norm.weight") {
+            Init::Ones
+        } else {
+            n(0.02)
+        }
+    });
     let emb = &p[0];
-    assert_eq!((emb.name.as_str(), emb.padding_row), ("model.embed_tokens.weight", Some(3)));
+    assert_eq!(
+        (emb.name.as_str(), emb.padding_row),
+        ("model.embed_tokens.weight", Some(3))
+    );
     assert!(p[1..].iter().all(|t| t.padding_row.is_none()));
     let shape = |name: &str| p.iter().find(|t| t.name == name).map(|t| t.shape.clone());
-    assert_eq!(shape("model.layers.0.self_attn.q_proj.weight"), Some(vec![32, 32]));
-    assert_eq!(shape("model.layers.0.self_attn.k_proj.weight"), Some(vec![16, 32]));
-    assert_eq!(shape("model.layers.3.mlp.down_proj.weight"), Some(vec![32, 88]));
+    assert_eq!(
+        shape("model.layers.0.self_attn.q_proj.weight"),
+        Some(vec![32, 32])
+    );
+    assert_eq!(
+        shape("model.layers.0.self_attn.k_proj.weight"),
+        Some(vec![16, 32])
+    );
+    assert_eq!(
+        shape("model.layers.3.mlp.down_proj.weight"),
+        Some(vec![32, 88])
+    );
     assert_eq!(shape("lm_head.weight"), Some(vec![64, 32]));
     assert_eq!(p.len(), 1 + 4 * 9 + 2);
 }
@@ -122,20 +161,34 @@ fn torchtitan_llama3_matches_its_param_init() {
             n(1.0)
         } else if name == "lm_head.weight" {
             t3(32f64.powf(-0.5))
-        } else if name.ends_with("attention.wo.weight") || name.ends_with("w2.weight") || name.ends_with("w3.weight") {
+        } else if name.ends_with("attention.wo.weight")
+            || name.ends_with("w2.weight")
+            || name.ends_with("w3.weight")
+        {
             depth()
         } else {
             tn(0.02)
         }
     });
-    let wo3 = p.iter().find(|t| t.name == "layers.3.attention.wo.weight").unwrap();
-    assert_eq!(wo3.init, Init::trunc_normal(0.0, 0.02 / 8f64.sqrt(), -2.0, 2.0));
-    assert!(p.iter().any(|t| t.name == "layers.0.attention.qkv_linear.wk.weight" && t.shape == [16, 32]));
+    let wo3 = p
+        .iter()
+        .find(|t| t.name == "layers.3.attention.wo.weight")
+        .unwrap();
+    assert_eq!(
+        wo3.init,
+        Init::trunc_normal(0.0, 0.02 / 8f64.sqrt(), -2.0, 2.0)
+    );
+    assert!(p
+        .iter()
+        .any(|t| t.name == "layers.0.attention.qkv_linear.wk.weight" && t.shape == [16, 32]));
     // tied: tok_embeddings takes lm_head's init (torchtitan skips the embedding's own)
     let mut c = config("tiny-llama.json");
     c.tie_word_embeddings = true;
     let p = plan(&c, Recipe::by_name("torchtitan-llama3").unwrap()).unwrap();
-    assert_eq!((p[0].tied.as_slice(), &p[0].init), (&["lm_head.weight".to_string()][..], &t3(32f64.powf(-0.5))));
+    assert_eq!(
+        (p[0].tied.as_slice(), &p[0].init),
+        (&["lm_head.weight".to_string()][..], &t3(32f64.powf(-0.5)))
+    );
     assert!(p.iter().all(|t| t.name != "lm_head.weight"));
 }
 
@@ -155,7 +208,10 @@ fn olmo_mitchell_matches_olmo_model_py() {
             t3(1.0 / 32f64.sqrt())
         }
     });
-    assert!(p.iter().all(|t| t.padding_row.is_none()), "OLMo does not zero a padding row");
+    assert!(
+        p.iter().all(|t| t.padding_row.is_none()),
+        "OLMo does not zero a padding row"
+    );
 }
 
 #[test]
@@ -185,38 +241,60 @@ fn olmo_core_llama_matches_init_py() {
             n(1.0)
         } else if name == "lm_head.w_out.weight" {
             t3(32f64.powf(-0.5))
-        } else if name.ends_with("attention.w_out.weight") || name.ends_with("w2.weight") || name.ends_with("w3.weight") {
+        } else if name.ends_with("attention.w_out.weight")
+            || name.ends_with("w2.weight")
+            || name.ends_with("w3.weight")
+        {
             t3(0.02 / 8f64.sqrt())
         } else {
             t3(0.02)
         }
     });
     let names: Vec<&str> = p.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(&names[..6], [
-        "embeddings.weight",
-        "blocks.0.attention.w_q.weight",
-        "blocks.0.attention.w_k.weight",
-        "blocks.0.attention.w_v.weight",
-        "blocks.0.attention.w_out.weight",
-        "blocks.0.attention_norm.weight",
-    ]);
-    assert_eq!(&names[names.len() - 2..], ["lm_head.norm.weight", "lm_head.w_out.weight"]);
+    assert_eq!(
+        &names[..6],
+        [
+            "embeddings.weight",
+            "blocks.0.attention.w_q.weight",
+            "blocks.0.attention.w_k.weight",
+            "blocks.0.attention.w_v.weight",
+            "blocks.0.attention.w_out.weight",
+            "blocks.0.attention_norm.weight",
+        ]
+    );
+    assert_eq!(
+        &names[names.len() - 2..],
+        ["lm_head.norm.weight", "lm_head.w_out.weight"]
+    );
 }
 
 #[test]
 fn megatron_scales_output_layers_on_every_family() {
     // megatron/core/utils.py:862-871: N(0, σ), output layers σ/sqrt(2L), biases 0
     let out = |name: &str| {
-        ["c_proj.weight", "o_proj.weight", "down_proj.weight", "output.dense.weight"]
-            .iter()
-            .any(|s| name.ends_with(s))
+        [
+            "c_proj.weight",
+            "o_proj.weight",
+            "down_proj.weight",
+            "output.dense.weight",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
     };
-    for (file, layers) in [("tiny-gpt2.json", 3.0f64), ("tiny-llama.json", 4.0), ("tiny-bert.json", 2.0)] {
+    for (file, layers) in [
+        ("tiny-gpt2.json", 3.0f64),
+        ("tiny-llama.json", 4.0),
+        ("tiny-bert.json", 2.0),
+    ] {
         let p = plan_of(file, "megatron");
         check_all(&p, |name, _| {
             if name.ends_with(".bias") {
                 Init::Zeros
-            } else if name.ends_with("norm.weight") || name.contains(".ln_") || name.starts_with("transformer.ln_f") || name.ends_with("LayerNorm.weight") {
+            } else if name.ends_with("norm.weight")
+                || name.contains(".ln_")
+                || name.starts_with("transformer.ln_f")
+                || name.ends_with("LayerNorm.weight")
+            {
                 Init::Ones
             } else if out(name) && !name.contains("predictions") {
                 n(0.02 / (2.0 * layers).sqrt())
@@ -244,9 +322,17 @@ fn bert_matches_modeling_bert() {
     assert_eq!(p[0].padding_row, Some(0));
     assert_eq!(p[0].tied, ["cls.predictions.decoder.weight"]);
     let bias = p.iter().find(|t| t.name == "cls.predictions.bias").unwrap();
-    assert_eq!((bias.tied.as_slice(), bias.shape.as_slice()), (&["cls.predictions.decoder.bias".to_string()][..], &[40][..]));
-    assert!(!names.iter().any(|n| n.contains("pooler")), "BertForMaskedLM has no pooler");
-    assert!(p.iter().any(|t| t.name == "bert.encoder.layer.1.intermediate.dense.weight" && t.shape == [40, 16]));
+    assert_eq!(
+        (bias.tied.as_slice(), bias.shape.as_slice()),
+        (&["cls.predictions.decoder.bias".to_string()][..], &[40][..])
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("pooler")),
+        "BertForMaskedLM has no pooler"
+    );
+    assert!(p.iter().any(
+        |t| t.name == "bert.encoder.layer.1.intermediate.dense.weight" && t.shape == [40, 16]
+    ));
 }
 
 #[test]
@@ -254,14 +340,24 @@ fn mup_scales_hidden_matrices_by_the_width_multiplier() {
     let c = config("tiny-llama.json"); // d_model 32
     let r = Recipe::by_name("mup").unwrap();
     for (base, zero) in [(8.0, 1.0), (32.0, 0.0)] {
-        let p = plan(&c.clone().with_param("base_width", base).with_param("readout_zero_init", zero), r).unwrap();
+        let p = plan(
+            &c.clone()
+                .with_param("base_width", base)
+                .with_param("readout_zero_init", zero),
+            r,
+        )
+        .unwrap();
         // mup/init.py:22-29: ninf == 2 -> std * width_mult^-1/2; ninf == 1 unscaled;
         // mup/layer.py:19-23 readout_zero_init
         check_all(&p, |name, _| {
             if name.ends_with("norm.weight") {
                 Init::Ones
             } else if name == "lm_head.weight" {
-                if zero == 1.0 { Init::Zeros } else { n(0.02) }
+                if zero == 1.0 {
+                    Init::Zeros
+                } else {
+                    n(0.02)
+                }
             } else if name.ends_with("embed_tokens.weight") {
                 n(0.02)
             } else {
@@ -271,18 +367,34 @@ fn mup_scales_hidden_matrices_by_the_width_multiplier() {
     }
     // default base_width 256 on GPT-2: width_mult 16/256
     let p = plan_of("tiny-gpt2.json", "mup");
-    let c_fc = p.iter().find(|t| t.name.ends_with("h.0.mlp.c_fc.weight")).unwrap();
+    let c_fc = p
+        .iter()
+        .find(|t| t.name.ends_with("h.0.mlp.c_fc.weight"))
+        .unwrap();
     assert_eq!(c_fc.init, n(0.02 * (16.0f64 / 256.0).powf(-0.5)));
     // unknown recipe parameter
-    let e = plan(&c.clone().with_param("base_wdith", 8.0), r).unwrap_err().to_string();
-    assert!(e.contains("unknown parameter 'base_wdith'") && e.contains("base_width"), "{e}");
-    let e = plan(&c.with_param("base_width", 8.0), Recipe::by_name("gpt2").unwrap());
+    let e = plan(&c.clone().with_param("base_wdith", 8.0), r)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("unknown parameter 'base_wdith'") && e.contains("base_width"),
+        "{e}"
+    );
+    let e = plan(
+        &c.with_param("base_width", 8.0),
+        Recipe::by_name("gpt2").unwrap(),
+    );
     assert!(e.is_err());
 }
 
 #[test]
 fn real_models_have_their_published_parameter_counts() {
-    let count = |file: &str, recipe: &str| plan_of(file, recipe).iter().map(|t| t.numel()).sum::<usize>();
+    let count = |file: &str, recipe: &str| {
+        plan_of(file, recipe)
+            .iter()
+            .map(|t| t.numel())
+            .sum::<usize>()
+    };
     // TinyLlama-1.1B: 1,100,048,384; Llama-3-8B: 8,030,261,248 (each model card / HF num_parameters())
     assert_eq!(count("tinyllama-1.1b.json", "llama"), 1_100_048_384);
     assert_eq!(count("llama-3-8b.json", "llama"), 8_030_261_248);
@@ -297,12 +409,19 @@ fn real_models_have_their_published_parameter_counts() {
     let p = plan(&bert, Recipe::by_name("bert").unwrap()).unwrap();
     assert_eq!(p.iter().map(|t| t.numel()).sum::<usize>(), 109_482_240);
     // dtype from torch_dtype
-    assert!(plan_of("tinyllama-1.1b.json", "llama").iter().all(|t| t.dtype == nninit::DType::BF16));
+    assert!(plan_of("tinyllama-1.1b.json", "llama")
+        .iter()
+        .all(|t| t.dtype == nninit::DType::BF16));
 }
 
 #[test]
 fn tied_weights_are_listed_once() {
-    for (file, recipe) in [("tiny-gpt2.json", "gpt2"), ("tiny-gpt2.json", "nanogpt"), ("tiny-bert.json", "bert"), ("tiny-llama.json", "llama")] {
+    for (file, recipe) in [
+        ("tiny-gpt2.json", "gpt2"),
+        ("tiny-gpt2.json", "nanogpt"),
+        ("tiny-bert.json", "bert"),
+        ("tiny-llama.json", "llama"),
+    ] {
         let p = plan_of(file, recipe);
         let mut all: Vec<&str> = p.iter().map(|t| t.name.as_str()).collect();
         all.extend(p.iter().flat_map(|t| t.tied.iter().map(|s| s.as_str())));
@@ -314,22 +433,47 @@ fn tied_weights_are_listed_once() {
     let mut c = config("tiny-gpt2.json");
     c.tie_word_embeddings = false;
     let p = plan(&c, Recipe::by_name("gpt2").unwrap()).unwrap();
-    assert!(p[0].tied.is_empty() && p.iter().any(|t| t.name == "lm_head.weight" && t.shape == [50, 16]));
+    assert!(
+        p[0].tied.is_empty()
+            && p.iter()
+                .any(|t| t.name == "lm_head.weight" && t.shape == [50, 16])
+    );
 }
 
 #[test]
 fn bad_configs_are_one_line_errors_naming_the_field() {
     let err = |text: &str| ModelConfig::from_json(text).unwrap_err().to_string();
     let cases = [
-        (r#"{"model_type": "llama", "hidden_size": 8}"#, "field 'num_attention_heads': missing (expected a non-negative integer)"),
-        (r#"{"model_type": "llama", "hidden_size": 8.5}"#, "field 'hidden_size': expected a non-negative integer, got the number 8.5"),
-        (r#"{"model_type": "gpt2", "n_layer": 2, "n_head": 3, "n_embd": 8, "vocab_size": 4, "n_positions": 4}"#, "field 'n_head': 3 heads do not divide the width 8"),
-        (r#"{"model_type": "t5"}"#, "field 'model_type': 't5' is not supported (supported: gpt2, llama, bert)"),
+        (
+            r#"{"model_type": "llama", "hidden_size": 8}"#,
+            "field 'num_attention_heads': missing (expected a non-negative integer)",
+        ),
+        (
+            r#"{"model_type": "llama", "hidden_size": 8.5}"#,
+            "field 'hidden_size': expected a non-negative integer, got the number 8.5",
+        ),
+        (
+            r#"{"model_type": "gpt2", "n_layer": 2, "n_head": 3, "n_embd": 8, "vocab_size": 4, "n_positions": 4}"#,
+            "field 'n_head': 3 heads do not divide the width 8",
+        ),
+        (
+            r#"{"model_type": "t5"}"#,
+            "field 'model_type': 't5' is not supported (supported: gpt2, llama, bert)",
+        ),
         (r#"{"n_layer": 2}"#, "field 'model_type': missing"),
-        (r#"[1, 2]"#, "config.json: expected a JSON object, got an array"),
+        (
+            r#"[1, 2]"#,
+            "config.json: expected a JSON object, got an array",
+        ),
         (r#"{"model_type": "gpt2",}"#, "config.json: not valid JSON"),
-        (r#"{"model_type": "bert", "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 8, "vocab_size": 4, "max_position_embeddings": 4, "tie_word_embeddings": "yes"}"#, "field 'tie_word_embeddings': expected true or false, got the string \"yes\""),
-        (r#"{"model_type": "llama", "architectures": ["LlamaForSequenceClassification"], "hidden_size": 8}"#, "field 'architectures': 'LlamaForSequenceClassification' is not supported"),
+        (
+            r#"{"model_type": "bert", "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 8, "vocab_size": 4, "max_position_embeddings": 4, "tie_word_embeddings": "yes"}"#,
+            "field 'tie_word_embeddings': expected true or false, got the string \"yes\"",
+        ),
+        (
+            r#"{"model_type": "llama", "architectures": ["LlamaForSequenceClassification"], "hidden_size": 8}"#,
+            "field 'architectures': 'LlamaForSequenceClassification' is not supported",
+        ),
     ];
     for (text, want) in cases {
         let e = err(text);
@@ -337,9 +481,17 @@ fn bad_configs_are_one_line_errors_naming_the_field() {
         assert!(!e.contains('\n'), "{e}");
     }
     // a family the recipe does not cover
-    let e = plan(&config("tiny-bert.json"), Recipe::by_name("torchtitan-llama3").unwrap()).unwrap_err();
+    let e = plan(
+        &config("tiny-bert.json"),
+        Recipe::by_name("torchtitan-llama3").unwrap(),
+    )
+    .unwrap_err();
     assert!(matches!(e, RecipeError::Plan { .. }), "{e}");
-    assert!(e.to_string().contains("covers llama configs, not model_type bert"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("covers llama configs, not model_type bert"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -352,7 +504,14 @@ fn fill_philox_is_the_fill_name_stream_and_shards_agree() {
         let mut b = vec![0f32; t.numel()];
         let mut s = Philox::new(9);
         s.select_tensor(&t.name);
-        t.init.fill(&mut b, &Shape::new(&t.shape).unwrap(), nninit::Layout::Torch, &mut s).unwrap();
+        t.init
+            .fill(
+                &mut b,
+                &Shape::new(&t.shape).unwrap(),
+                nninit::Layout::Torch,
+                &mut s,
+            )
+            .unwrap();
         if let Some(row) = t.padding_row {
             let w = t.shape[1];
             b[row * w..(row + 1) * w].fill(0.0);
@@ -362,7 +521,8 @@ fn fill_philox_is_the_fill_name_stream_and_shards_agree() {
         let n = t.numel();
         for r in [0..n / 3, n / 3..n / 2 + 5, n / 2 + 5..n] {
             let mut part = vec![0f32; r.len()];
-            t.fill_philox_range(9, r.clone(), &mut part, Par::Seq).unwrap();
+            t.fill_philox_range(9, r.clone(), &mut part, Par::Seq)
+                .unwrap();
             assert_eq!(part[..], a[r], "{}", t.name);
         }
     }
@@ -372,7 +532,10 @@ fn fill_philox_is_the_fill_name_stream_and_shards_agree() {
 fn moments(x: &[f32]) -> (f64, f64) {
     let n = x.len() as f64;
     let m = x.iter().map(|&v| v as f64).sum::<f64>() / n;
-    (m, x.iter().map(|&v| (v as f64 - m).powi(2)).sum::<f64>() / n)
+    (
+        m,
+        x.iter().map(|&v| (v as f64 - m).powi(2)).sum::<f64>() / n,
+    )
 }
 
 #[test]
@@ -382,13 +545,20 @@ fn philox_fills_follow_each_law_family() {
     // normals truncated at +-3 sigma (kurtosis < 3); the mean has std sigma/sqrt(n).
     let c = config("llama-3-8b.json");
     let pick = |recipe: &str, name: &str| {
-        plan(&c, Recipe::by_name(recipe).unwrap()).unwrap().into_iter().find(|t| t.name == name).unwrap()
+        plan(&c, Recipe::by_name(recipe).unwrap())
+            .unwrap()
+            .into_iter()
+            .find(|t| t.name == name)
+            .unwrap()
     };
     let cases = [
-        pick("llama", "model.layers.0.self_attn.k_proj.weight"),          // normal 0.02, 4.2M
-        pick("olmo-mitchell", "model.layers.5.mlp.down_proj.weight"),     // trunc ±3σ
-        pick("torchtitan-llama3", "layers.1.attention.qkv_linear.wk.weight"), // trunc ±2 absolute
-        pick("llama", "model.layers.0.input_layernorm.weight"),          // ones
+        pick("llama", "model.layers.0.self_attn.k_proj.weight"), // normal 0.02, 4.2M
+        pick("olmo-mitchell", "model.layers.5.mlp.down_proj.weight"), // trunc ±3σ
+        pick(
+            "torchtitan-llama3",
+            "layers.1.attention.qkv_linear.wk.weight",
+        ), // trunc ±2 absolute
+        pick("llama", "model.layers.0.input_layernorm.weight"),  // ones
     ];
     for t in &cases {
         let mut w = vec![0f32; t.numel()];
@@ -399,19 +569,41 @@ fn philox_fills_follow_each_law_family() {
         match t.init {
             Init::Ones => assert!(w.iter().all(|&x| x == 1.0)),
             Init::TruncNormal { a, b, .. } => {
-                assert!(w.iter().all(|&x| (a as f32..=b as f32).contains(&x)), "{}", t.name);
-                assert!((var - want).abs() < 6.0 * want * (2.0 / nn).sqrt(), "{}: {var} vs {want}", t.name);
-                assert!(mean.abs() < 6.0 * (want / nn).sqrt(), "{}: mean {mean}", t.name);
+                assert!(
+                    w.iter().all(|&x| (a as f32..=b as f32).contains(&x)),
+                    "{}",
+                    t.name
+                );
+                assert!(
+                    (var - want).abs() < 6.0 * want * (2.0 / nn).sqrt(),
+                    "{}: {var} vs {want}",
+                    t.name
+                );
+                assert!(
+                    mean.abs() < 6.0 * (want / nn).sqrt(),
+                    "{}: mean {mean}",
+                    t.name
+                );
             }
             _ => {
-                assert!((var - want).abs() < 6.0 * want * (2.0 / nn).sqrt(), "{}: {var} vs {want}", t.name);
-                assert!(mean.abs() < 6.0 * (want / nn).sqrt(), "{}: mean {mean}", t.name);
+                assert!(
+                    (var - want).abs() < 6.0 * want * (2.0 / nn).sqrt(),
+                    "{}: {var} vs {want}",
+                    t.name
+                );
+                assert!(
+                    mean.abs() < 6.0 * (want / nn).sqrt(),
+                    "{}: mean {mean}",
+                    t.name
+                );
             }
         }
     }
     // the ±3σ truncation shows: the variance is 0.9733 σ² (not σ²) and the plan says so
     let t = &cases[1];
-    let Init::TruncNormal { std, .. } = t.init else { panic!() };
+    let Init::TruncNormal { std, .. } = t.init else {
+        panic!()
+    };
     assert!((t.variance().unwrap() / (std * std) - 0.973_333).abs() < 1e-4);
     // padding row zero on a padded embedding
     let emb = plan_of("tiny-llama.json", "llama").remove(0);

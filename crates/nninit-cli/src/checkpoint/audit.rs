@@ -122,7 +122,11 @@ pub fn pattern(name: &str) -> String {
 ///
 /// # Errors
 /// A file that cannot be read; a plan whose scheme the core rejects.
-pub fn audit(ckpt: &Checkpoint, checkpoint: &str, plan: Option<(&str, &[TensorPlan])>) -> Result<Report> {
+pub fn audit(
+    ckpt: &Checkpoint,
+    checkpoint: &str,
+    plan: Option<(&str, &[TensorPlan])>,
+) -> Result<Report> {
     let mut files: HashMap<PathBuf, std::fs::File> = HashMap::new();
     for t in &ckpt.tensors {
         if !files.contains_key(&t.file) {
@@ -159,7 +163,9 @@ pub fn audit(ckpt: &Checkpoint, checkpoint: &str, plan: Option<(&str, &[TensorPl
                 .file
                 .file_name()
                 .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
-            dtype: t.dtype.map_or(t.dtype_name.clone(), |d| d.name().to_string()),
+            dtype: t
+                .dtype
+                .map_or(t.dtype_name.clone(), |d| d.name().to_string()),
             shape: t.shape.clone(),
             numel: t.numel(),
             mean: f64::NAN,
@@ -201,19 +207,28 @@ pub fn audit(ckpt: &Checkpoint, checkpoint: &str, plan: Option<(&str, &[TensorPl
         }
         if let Some(tp) = tp {
             // tied: compare with the partner once (when the second of the pair comes)
-            let partners = std::iter::once(&tp.name).chain(&tp.tied).filter(|n| **n != t.name);
+            let partners = std::iter::once(&tp.name)
+                .chain(&tp.tied)
+                .filter(|n| **n != t.name);
             for other in partners {
-                let Some(&(opos, o)) = present.get(other.as_str()) else { continue };
+                let Some(&(opos, o)) = present.get(other.as_str()) else {
+                    continue;
+                };
                 if opos < pos {
                     match count_differences(&files[&o.file], o, file, t)? {
                         Some(0) => {}
                         Some(n) => flags.push(format!("differs from tied {other} in {n} elements")),
-                        None => flags.push(format!("tied to {other} but of another shape or dtype")),
+                        None => {
+                            flags.push(format!("tied to {other} but of another shape or dtype"))
+                        }
                     }
                 }
             }
             if tp.shape != t.shape {
-                flags.push(format!("shape {:?}, the recipe plans {:?}", t.shape, tp.shape));
+                flags.push(format!(
+                    "shape {:?}, the recipe plans {:?}",
+                    t.shape, tp.shape
+                ));
             } else if let Some(law) = Law::of(&tp.init, &tp.shape)
                 .with_context(|| format!("tensor {}: init {}", tp.name, tp.init))?
             {
@@ -227,7 +242,9 @@ pub fn audit(ckpt: &Checkpoint, checkpoint: &str, plan: Option<(&str, &[TensorPl
     }
     if let Some((_, p)) = plan {
         for tp in p {
-            let here = std::iter::once(&tp.name).chain(&tp.tied).any(|n| present.contains_key(n.as_str()));
+            let here = std::iter::once(&tp.name)
+                .chain(&tp.tied)
+                .any(|n| present.contains_key(n.as_str()));
             if !here {
                 problems.push(format!("missing: {} (planned by the recipe)", tp.name));
             }
@@ -379,7 +396,10 @@ mod tests {
 
     #[test]
     fn patterns_star_the_layer_index() {
-        assert_eq!(pattern("model.layers.12.mlp.up_proj.weight"), "model.layers.*.mlp.up_proj.weight");
+        assert_eq!(
+            pattern("model.layers.12.mlp.up_proj.weight"),
+            "model.layers.*.mlp.up_proj.weight"
+        );
         assert_eq!(pattern("h.0.attn.c_attn.bias"), "h.*.attn.c_attn.bias");
         assert_eq!(pattern("lm_head.weight"), "lm_head.weight");
     }
@@ -387,7 +407,17 @@ mod tests {
     /// The test plan materialised in `dtype`, its tensors as f32 vectors by name.
     fn clean(out: &std::path::Path, dtype: &str) -> BTreeMap<String, (Vec<usize>, Vec<f32>)> {
         let bar = indicatif::ProgressBar::hidden();
-        crate::cmd::materialize::materialize(out, &test_plan(), "{}", "test", 11, dtype, 1 << 40, &bar).unwrap();
+        crate::cmd::materialize::materialize(
+            out,
+            &test_plan(),
+            "{}",
+            "test",
+            11,
+            dtype,
+            1 << 40,
+            &bar,
+        )
+        .unwrap();
         let bytes = std::fs::read(out.join("model.safetensors")).unwrap();
         let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
         let mut m = BTreeMap::new();
@@ -395,7 +425,10 @@ mod tests {
             let mut vals = vec![];
             let f = super::super::read::Float::of(v.dtype()).unwrap();
             f.decode(v.data(), &mut vals);
-            m.insert(name, (v.shape().to_vec(), vals.iter().map(|&x| x as f32).collect()));
+            m.insert(
+                name,
+                (v.shape().to_vec(), vals.iter().map(|&x| x as f32).collect()),
+            );
         }
         m
     }
@@ -407,7 +440,13 @@ mod tests {
             .collect();
         let views: Vec<(String, safetensors::tensor::TensorView<'_>)> = bytes
             .iter()
-            .map(|(n, b, s)| (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b).unwrap()))
+            .map(|(n, b, s)| {
+                (
+                    n.clone(),
+                    safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                        .unwrap(),
+                )
+            })
             .collect();
         std::fs::write(path, safetensors::serialize(views, None).unwrap()).unwrap();
     }
@@ -428,8 +467,18 @@ mod tests {
             let dir = tmp.path().join(dtype);
             clean(&dir, dtype);
             let r = run(&dir);
-            assert_eq!(r.flagged, 0, "{dtype}: {:?} {:?}", r.problems, r.tensors.iter().map(|t| &t.flags).collect::<Vec<_>>());
-            let q = r.tensors.iter().find(|t| t.name == "model.layers.0.self_attn.q_proj.weight").unwrap();
+            assert_eq!(
+                r.flagged,
+                0,
+                "{dtype}: {:?} {:?}",
+                r.problems,
+                r.tensors.iter().map(|t| &t.flags).collect::<Vec<_>>()
+            );
+            let q = r
+                .tensors
+                .iter()
+                .find(|t| t.name == "model.layers.0.self_attn.q_proj.weight")
+                .unwrap();
             assert!((q.expected_std.unwrap() - 0.02).abs() < 1e-15);
             assert!(q.ks.unwrap() < q.ks_critical.unwrap());
         }
@@ -446,8 +495,16 @@ mod tests {
     fn seeded_faults_are_flagged() {
         let tmp = tempfile::tempdir().unwrap();
         let mut t = clean(&tmp.path().join("c"), "f32");
-        t.get_mut("model.layers.0.self_attn.q_proj.weight").unwrap().1.iter_mut().for_each(|x| *x = 0.0);
-        t.get_mut("model.layers.1.self_attn.q_proj.weight").unwrap().1.iter_mut().for_each(|x| *x *= 2.0);
+        t.get_mut("model.layers.0.self_attn.q_proj.weight")
+            .unwrap()
+            .1
+            .iter_mut()
+            .for_each(|x| *x = 0.0);
+        t.get_mut("model.layers.1.self_attn.q_proj.weight")
+            .unwrap()
+            .1
+            .iter_mut()
+            .for_each(|x| *x *= 2.0);
         let d = &mut t.get_mut("model.layers.0.mlp.down_proj.weight").unwrap().1;
         d[5] = 0.1;
         d[700] = -0.2;
@@ -463,17 +520,35 @@ mod tests {
         let r = run(&p);
         let has = |name: &str, needle: &str| {
             let f = flags(&r, name);
-            assert!(f.iter().any(|x| x.contains(needle)), "{name}: '{needle}' not in {f:?}");
+            assert!(
+                f.iter().any(|x| x.contains(needle)),
+                "{name}: '{needle}' not in {f:?}"
+            );
         };
         has("model.layers.0.self_attn.q_proj.weight", "all zero");
-        has("model.layers.1.self_attn.q_proj.weight", "x the expected (band");
+        has(
+            "model.layers.1.self_attn.q_proj.weight",
+            "x the expected (band",
+        );
         has("model.layers.1.self_attn.q_proj.weight", "KS");
-        has("model.layers.0.mlp.down_proj.weight", "outside [-0.03, 0.03]");
+        has(
+            "model.layers.0.mlp.down_proj.weight",
+            "outside [-0.03, 0.03]",
+        );
         has("model.layers.1.mlp.down_proj.weight", "1 NaN/inf");
         has("model.norm.weight", "expected the constant 1");
-        has("model.embed_tokens.weight", "differs from tied lm_head.weight in 1 elements");
+        has(
+            "model.embed_tokens.weight",
+            "differs from tied lm_head.weight in 1 elements",
+        );
         has("extra.weight", "not in the recipe's plan");
-        assert!(r.problems.iter().any(|p| p.contains("missing: model.layers.1.input_layernorm.weight")), "{:?}", r.problems);
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.contains("missing: model.layers.1.input_layernorm.weight")),
+            "{:?}",
+            r.problems
+        );
         // the untouched tensors stay clean
         assert!(flags(&r, "model.layers.0.input_layernorm.weight").is_empty());
         assert!(flags(&r, "model.layers.1.self_attn.q_proj.bias").is_empty());
@@ -486,10 +561,18 @@ mod tests {
         let ckpt = super::super::read::open(&tmp.path().join("c")).unwrap();
         let r = audit(&ckpt, "x", None).unwrap();
         assert_eq!(r.flagged, 0);
-        let g = r.groups.iter().find(|g| g.pattern == "model.layers.*.self_attn.q_proj.weight").unwrap();
+        let g = r
+            .groups
+            .iter()
+            .find(|g| g.pattern == "model.layers.*.self_attn.q_proj.weight")
+            .unwrap();
         assert_eq!((g.tensors, g.numel), (2, 2048));
         assert!((g.std / 0.02 - 1.0).abs() < 0.1, "{}", g.std);
-        let n = r.groups.iter().find(|g| g.pattern == "model.layers.*.input_layernorm.weight").unwrap();
+        let n = r
+            .groups
+            .iter()
+            .find(|g| g.pattern == "model.layers.*.input_layernorm.weight")
+            .unwrap();
         assert_eq!((n.min, n.max, n.std), (1.0, 1.0, 0.0));
     }
 }

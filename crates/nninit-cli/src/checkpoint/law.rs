@@ -25,10 +25,20 @@ impl Law {
         let r = init.resolve(&Shape::new(shape)?, Layout::Torch)?;
         Ok(match r {
             Resolved::Constant(v) => Some(Law::Constant(v)),
-            Resolved::Elementwise(Sampler::Normal(n)) if n.std() == 0.0 => Some(Law::Constant(n.mean())),
-            Resolved::Elementwise(Sampler::Normal(n)) => Some(Law::Normal { mean: n.mean(), std: n.std() }),
-            Resolved::Elementwise(Sampler::Uniform(u)) if u.low() == u.high() => Some(Law::Constant(u.low())),
-            Resolved::Elementwise(Sampler::Uniform(u)) => Some(Law::Uniform { low: u.low(), high: u.high() }),
+            Resolved::Elementwise(Sampler::Normal(n)) if n.std() == 0.0 => {
+                Some(Law::Constant(n.mean()))
+            }
+            Resolved::Elementwise(Sampler::Normal(n)) => Some(Law::Normal {
+                mean: n.mean(),
+                std: n.std(),
+            }),
+            Resolved::Elementwise(Sampler::Uniform(u)) if u.low() == u.high() => {
+                Some(Law::Constant(u.low()))
+            }
+            Resolved::Elementwise(Sampler::Uniform(u)) => Some(Law::Uniform {
+                low: u.low(),
+                high: u.high(),
+            }),
             Resolved::Elementwise(Sampler::TruncNormal(t)) => Some(Law::TruncNormal {
                 mean: t.mean(),
                 std: t.std(),
@@ -46,7 +56,13 @@ impl Law {
             Law::Normal { mean, std } => format!("normal({}, {})", g(mean), g(std)),
             Law::Uniform { low, high } => format!("uniform({}, {})", g(low), g(high)),
             Law::TruncNormal { mean, std, a, b } => {
-                format!("trunc_normal({}, {}, [{}, {}])", g(mean), g(std), g(a), g(b))
+                format!(
+                    "trunc_normal({}, {}, [{}, {}])",
+                    g(mean),
+                    g(std),
+                    g(a),
+                    g(b)
+                )
             }
         }
     }
@@ -68,7 +84,13 @@ impl Law {
                 let mut s = [0.0f64; 5];
                 for i in 0..=n {
                     let z = za + i as f64 * h;
-                    let w = if i == 0 || i == n { 1.0 } else if i % 2 == 1 { 4.0 } else { 2.0 };
+                    let w = if i == 0 || i == n {
+                        1.0
+                    } else if i % 2 == 1 {
+                        4.0
+                    } else {
+                        2.0
+                    };
                     let p = w * (-0.5 * z * z).exp();
                     let mut zk = 1.0;
                     for sk in &mut s {
@@ -202,10 +224,20 @@ pub fn ks_statistic(sample: &mut [f64], law: &Law, dtype: Float) -> f64 {
             j += 1;
         }
         let (down, up) = neighbours(v, dtype);
-        let lo = if dtype == Float::F64 { v } else { 0.5 * (down + v) };
-        let hi = if dtype == Float::F64 { v } else { 0.5 * (v + up) };
+        let lo = if dtype == Float::F64 {
+            v
+        } else {
+            0.5 * (down + v)
+        };
+        let hi = if dtype == Float::F64 {
+            v
+        } else {
+            0.5 * (v + up)
+        };
         let (g_lo, g_hi) = (law.cdf(lo), law.cdf(hi));
-        d = d.max((i as f64 / n - g_lo).abs()).max((j as f64 / n - g_hi).abs());
+        d = d
+            .max((i as f64 / n - g_lo).abs())
+            .max((j as f64 / n - g_hi).abs());
         i = j;
     }
     d
@@ -238,23 +270,49 @@ mod tests {
 
     #[test]
     fn laws_of_inits() {
-        let l = Law::of(&"normal:0.02".parse().unwrap(), &[4, 4]).unwrap().unwrap();
-        assert_eq!(l, Law::Normal { mean: 0.0, std: 0.02 });
+        let l = Law::of(&"normal:0.02".parse().unwrap(), &[4, 4])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            l,
+            Law::Normal {
+                mean: 0.0,
+                std: 0.02
+            }
+        );
         assert!((l.kurtosis() - 3.0).abs() < 1e-12);
-        let u = Law::of(&"uniform:-1,1".parse().unwrap(), &[4]).unwrap().unwrap();
+        let u = Law::of(&"uniform:-1,1".parse().unwrap(), &[4])
+            .unwrap()
+            .unwrap();
         assert!((u.std() - (1.0f64 / 3.0).sqrt()).abs() < 1e-15);
         assert!((u.kurtosis() - 1.8).abs() < 1e-12);
-        assert_eq!(Law::of(&"zeros".parse().unwrap(), &[4]).unwrap(), Some(Law::Constant(0.0)));
-        assert_eq!(Law::of(&"orthogonal".parse().unwrap(), &[4, 4]).unwrap(), None);
+        assert_eq!(
+            Law::of(&"zeros".parse().unwrap(), &[4]).unwrap(),
+            Some(Law::Constant(0.0))
+        );
+        assert_eq!(
+            Law::of(&"orthogonal".parse().unwrap(), &[4, 4]).unwrap(),
+            None
+        );
     }
 
     #[test]
     fn truncated_moments_match_the_core() {
         // ±2σ: std 0.8796 σ (JAX's constant); kurtosis of N(0,1) on (−2, 2): 2.3637
-        let t = Law::TruncNormal { mean: 0.0, std: 1.0, a: -2.0, b: 2.0 };
+        let t = Law::TruncNormal {
+            mean: 0.0,
+            std: 1.0,
+            a: -2.0,
+            b: 2.0,
+        };
         assert!((t.std() - nninit::trunc_std_at_2()).abs() < 1e-10);
         let (m, v) = nninit::special::trunc_moments(0.5, 2.0, -1.0, 4.0);
-        let t2 = Law::TruncNormal { mean: 0.5, std: 2.0, a: -1.0, b: 4.0 };
+        let t2 = Law::TruncNormal {
+            mean: 0.5,
+            std: 2.0,
+            a: -1.0,
+            b: 4.0,
+        };
         assert!((t2.mean() - m).abs() < 1e-10 && (t2.std() - v.sqrt()).abs() < 1e-10);
         assert!(t.kurtosis() > 2.3 && t.kurtosis() < 2.4, "{}", t.kurtosis());
         assert!((t.cdf(0.0) - 0.5).abs() < 1e-15 && t.cdf(-2.5) == 0.0 && t.cdf(2.0) == 1.0);
@@ -271,15 +329,25 @@ mod tests {
                 let (mut lo, mut hi) = (-10.0f64, 10.0f64);
                 for _ in 0..80 {
                     let mid = 0.5 * (lo + hi);
-                    if ndtr(mid) < p { lo = mid } else { hi = mid }
+                    if ndtr(mid) < p {
+                        lo = mid
+                    } else {
+                        hi = mid
+                    }
                 }
                 half::bf16::from_f64(0.5 * (lo + hi)).to_f64()
             })
             .collect();
-        let law = Law::Normal { mean: 0.0, std: 1.0 };
+        let law = Law::Normal {
+            mean: 0.0,
+            std: 1.0,
+        };
         let d = ks_statistic(&mut q.clone(), &law, Float::BF16);
         assert!(d < 1e-3, "{d}");
-        let wide = Law::Normal { mean: 0.0, std: 2.0 };
+        let wide = Law::Normal {
+            mean: 0.0,
+            std: 2.0,
+        };
         assert!(ks_statistic(&mut q.clone(), &wide, Float::BF16) > 0.15);
         // without the rounding cells, bf16 ties alone would show as a large D
         let continuous = ks_statistic(&mut q.clone(), &law, Float::F64);
@@ -288,8 +356,14 @@ mod tests {
 
     #[test]
     fn neighbours_and_bounds() {
-        assert_eq!(neighbours(1.0, Float::BF16), (1.0 - 1.0 / 256.0, 1.0 + 1.0 / 128.0));
-        assert_eq!(neighbours(-1.0, Float::BF16), (-1.0 - 1.0 / 128.0, -1.0 + 1.0 / 256.0));
+        assert_eq!(
+            neighbours(1.0, Float::BF16),
+            (1.0 - 1.0 / 256.0, 1.0 + 1.0 / 128.0)
+        );
+        assert_eq!(
+            neighbours(-1.0, Float::BF16),
+            (-1.0 - 1.0 / 128.0, -1.0 + 1.0 / 256.0)
+        );
         let (lo, hi) = neighbours(0.0, Float::F16);
         assert!(lo < 0.0 && hi > 0.0 && hi == -lo);
         let (a, b) = bounds_in(Float::BF16, (-0.06, 0.06));

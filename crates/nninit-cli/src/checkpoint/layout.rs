@@ -179,8 +179,14 @@ mod tests {
     fn header_parses_with_the_safetensors_crate() {
         let meta = BTreeMap::from([("format".to_string(), "pt".to_string())]);
         let t = [
-            HeaderTensor { name: "b", shape: &[3, 2] },
-            HeaderTensor { name: "a", shape: &[5] },
+            HeaderTensor {
+                name: "b",
+                shape: &[3, 2],
+            },
+            HeaderTensor {
+                name: "a",
+                shape: &[5],
+            },
         ];
         let h = header_bytes(&t, safetensors::Dtype::BF16, &meta).unwrap();
         let n = u64::from_le_bytes(h[..8].try_into().unwrap()) as usize;

@@ -67,9 +67,11 @@ impl Float {
                     .chunks_exact(4)
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64),
             ),
-            Float::F64 => out.extend(bytes.chunks_exact(8).map(|b| {
-                f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-            })),
+            Float::F64 => out.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])),
+            ),
         }
     }
 }
@@ -108,7 +110,8 @@ pub struct Checkpoint {
 /// # Errors
 /// A path that is none of these; a file that is not a readable safetensors file.
 pub fn open(path: &Path) -> Result<Checkpoint> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.is_file() {
         return Ok(Checkpoint {
             tensors: read_file(path)?,
@@ -138,8 +141,8 @@ pub fn open(path: &Path) -> Result<Checkpoint> {
 fn open_index(dir: &Path, index: &Path) -> Result<Checkpoint> {
     let text = std::fs::read_to_string(index)
         .with_context(|| format!("cannot read {}", index.display()))?;
-    let doc: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not JSON", index.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", index.display()))?;
     let map = doc
         .get("weight_map")
         .and_then(|m| m.as_object())
@@ -150,7 +153,10 @@ fn open_index(dir: &Path, index: &Path) -> Result<Checkpoint> {
             .as_str()
             .with_context(|| format!("{}: weight_map[{name}] is not a string", index.display()))?;
         if f.contains('/') || f.contains('\\') || f == ".." {
-            bail!("{}: weight_map[{name}] = {f} is not a file name in the directory", index.display());
+            bail!(
+                "{}: weight_map[{name}] = {f} is not a file name in the directory",
+                index.display()
+            );
         }
         wanted.insert(name.clone(), f.to_string());
     }
@@ -174,13 +180,17 @@ fn open_index(dir: &Path, index: &Path) -> Result<Checkpoint> {
     }
     for (name, f) in &wanted {
         if !found.contains_key(name) {
-            problems.push(format!("{name}: the index says {f}, which does not hold it"));
+            problems.push(format!(
+                "{name}: the index says {f}, which does not hold it"
+            ));
         }
     }
     let data: u64 = tensors.iter().map(|t| t.nbytes).sum();
     if let Some(total) = doc.pointer("/metadata/total_size").and_then(|v| v.as_u64()) {
         if total != data {
-            problems.push(format!("index metadata.total_size is {total}, the tensors hold {data} bytes"));
+            problems.push(format!(
+                "index metadata.total_size is {total}, the tensors hold {data} bytes"
+            ));
         }
     }
     Ok(Checkpoint { tensors, problems })
@@ -191,11 +201,13 @@ fn open_index(dir: &Path, index: &Path) -> Result<Checkpoint> {
 /// the shapes, and the file's length).
 pub fn read_file(path: &Path) -> Result<Vec<TensorRef>> {
     let what = || format!("{}: not a valid safetensors file", path.display());
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !meta.is_file() {
         bail!("{} is not a regular file", path.display());
     }
-    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut len = [0u8; 8];
     file.read_exact_at(&mut len, 0).with_context(what)?;
     let n = u64::from_le_bytes(len);
@@ -235,7 +247,12 @@ pub fn read_file(path: &Path) -> Result<Vec<TensorRef>> {
 }
 
 /// Reads the bytes `range` (relative to the tensor's start) of tensor `t` into `buf`.
-pub fn read_bytes(file: &std::fs::File, t: &TensorRef, range: std::ops::Range<u64>, buf: &mut Vec<u8>) -> Result<()> {
+pub fn read_bytes(
+    file: &std::fs::File,
+    t: &TensorRef,
+    range: std::ops::Range<u64>,
+    buf: &mut Vec<u8>,
+) -> Result<()> {
     buf.resize((range.end - range.start) as usize, 0);
     file.read_exact_at(buf, t.start + range.start)
         .with_context(|| format!("cannot read {} from {}", t.name, t.file.display()))

@@ -229,9 +229,14 @@ mod tests {
 
     #[test]
     fn merged_moments_equal_one_pass() {
-        let v: Vec<f64> = (0..1000).map(|i| 1.0 + ((i * 7919) % 1000) as f64 * 1e-3).collect();
+        let v: Vec<f64> = (0..1000)
+            .map(|i| 1.0 + ((i * 7919) % 1000) as f64 * 1e-3)
+            .collect();
         let whole = Moments::of(&v);
-        let parts = v.chunks(97).map(Moments::of).fold(Moments::default(), Moments::merge);
+        let parts = v
+            .chunks(97)
+            .map(Moments::of)
+            .fold(Moments::default(), Moments::merge);
         assert_eq!(whole.n, parts.n);
         assert!((whole.mean - parts.mean).abs() < 1e-14);
         assert!((whole.std() - parts.std()).abs() < 1e-14);

@@ -171,9 +171,12 @@ pub fn write_checkpoint<T: Element + bytemuck::Pod, S: Source>(
             .context("cannot write config.json")?;
         for (k, shard) in shards.iter().enumerate() {
             let file = dir.join(layout::shard_file_name(k, shards.len()));
-            let items: Vec<(usize, usize)> = shard.iter().map(|&i| (i, entries[i].numel())).collect();
+            let items: Vec<(usize, usize)> =
+                shard.iter().map(|&i| (i, entries[i].numel())).collect();
             write_shard::<T, S>(&file, &headers[k], &items, source, extras.chunk, bar)
-                .with_context(|| format!("cannot write {}", layout::shard_file_name(k, shards.len())))?;
+                .with_context(|| {
+                    format!("cannot write {}", layout::shard_file_name(k, shards.len()))
+                })?;
         }
         let mut f = std::fs::File::create(dir.join("model.safetensors.index.json"))?;
         f.write_all(index.as_bytes())?;
@@ -193,7 +196,12 @@ fn write_shard<T: Element + bytemuck::Pod, S: Source>(
     chunk: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<()> {
-    let cap = items.iter().map(|&(_, n)| n).max().unwrap_or(0).clamp(1, chunk.max(1));
+    let cap = items
+        .iter()
+        .map(|&(_, n)| n)
+        .max()
+        .unwrap_or(0)
+        .clamp(1, chunk.max(1));
     let file = std::fs::File::create(path)?;
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<T>, usize)>(1);
@@ -289,7 +297,12 @@ mod tests {
     #[test]
     fn chunking_does_not_change_values() {
         // 2.5 chunks of 1000 elements: the seams must not show
-        let plan = [crate::cmd::materialize::tests::tp("w", &[2500], "normal:0.02", &[])];
+        let plan = [crate::cmd::materialize::tests::tp(
+            "w",
+            &[2500],
+            "normal:0.02",
+            &[],
+        )];
         let (init, shape) = (&plan[0].init, plan[0].shape.as_slice());
         let src = PhiloxSource::new(3, &plan).unwrap();
         let tmp = tempfile::tempdir().unwrap();
@@ -301,13 +314,20 @@ mod tests {
             chunk: 1000,
         };
         let bar = indicatif::ProgressBar::hidden();
-        write_checkpoint::<half::bf16, _>(&out, &entries(&[("w", shape)]), &src, &extras, &bar).unwrap();
+        write_checkpoint::<half::bf16, _>(&out, &entries(&[("w", shape)]), &src, &extras, &bar)
+            .unwrap();
         let bytes = std::fs::read(out.join("model.safetensors")).unwrap();
         let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
         let mut whole = vec![half::bf16::ZERO; 2500];
         let mut s = nninit::Philox::new(3);
         nninit::Stream::select_tensor(&mut s, "w");
-        init.fill(&mut whole, &Shape::new(shape).unwrap(), Layout::Torch, &mut s).unwrap();
+        init.fill(
+            &mut whole,
+            &Shape::new(shape).unwrap(),
+            Layout::Torch,
+            &mut s,
+        )
+        .unwrap();
         assert!(st.tensor("w").unwrap().data() == &crate::io::le_bytes(&whole)[..]);
     }
 

@@ -17,7 +17,8 @@ pub fn load_plan(config: &Path, recipe: &str) -> Result<(String, ModelConfig, Ve
     let text = std::fs::read_to_string(config)
         .with_context(|| format!("cannot read --config {}", config.display()))?;
     let recipe = Recipe::by_name(recipe).context("--recipe")?;
-    let cfg = ModelConfig::from_json(&text).with_context(|| format!("--config {}", config.display()))?;
+    let cfg =
+        ModelConfig::from_json(&text).with_context(|| format!("--config {}", config.display()))?;
     let plan = nninit_recipes::plan(&cfg, recipe)?;
     Ok((text, cfg, plan))
 }
@@ -28,18 +29,33 @@ pub fn run(a: &MaterializeArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let bar = progress_bar();
     let total = match a.rng {
-        RngKind::Philox => {
-            materialize(&a.out, &plan, &config_json, &a.recipe, a.seed, &a.dtype, max_shard_size, &bar)?
-        }
-        RngKind::Torch if a.recipe == "nanogpt" => {
-            materialize_torch(&a.out, &cfg, &config_json, a.seed, &a.dtype, max_shard_size, &bar)?
-        }
+        RngKind::Philox => materialize(
+            &a.out,
+            &plan,
+            &config_json,
+            &a.recipe,
+            a.seed,
+            &a.dtype,
+            max_shard_size,
+            &bar,
+        )?,
+        RngKind::Torch if a.recipe == "nanogpt" => materialize_torch(
+            &a.out,
+            &cfg,
+            &config_json,
+            a.seed,
+            &a.dtype,
+            max_shard_size,
+            &bar,
+        )?,
         RngKind::Torch => bail!(
             "--rng torch reproduces nanoGPT's construction only: use it with --recipe nanogpt, \
              or --rng philox for --recipe {}",
             a.recipe
         ),
-        RngKind::Std => bail!("--rng std is not offered by materialize: use philox, or torch with --recipe nanogpt"),
+        RngKind::Std => bail!(
+            "--rng std is not offered by materialize: use philox, or torch with --recipe nanogpt"
+        ),
     };
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
@@ -66,12 +82,20 @@ fn check_range(p: &TensorPlan, dtype: &str) -> Result<()> {
         .with_context(|| format!("tensor {}: init {}", p.name, p.init))?;
     let big = match r {
         nninit::Resolved::Constant(v) => v.abs(),
-        nninit::Resolved::Elementwise(nninit::Sampler::Uniform(u)) => u.low().abs().max(u.high().abs()),
+        nninit::Resolved::Elementwise(nninit::Sampler::Uniform(u)) => {
+            u.low().abs().max(u.high().abs())
+        }
         nninit::Resolved::Elementwise(nninit::Sampler::Normal(n)) => n.mean().abs() + 5.8 * n.std(),
-        nninit::Resolved::Elementwise(nninit::Sampler::TruncNormal(t)) => t.a().abs().max(t.b().abs()),
+        nninit::Resolved::Elementwise(nninit::Sampler::TruncNormal(t)) => {
+            t.a().abs().max(t.b().abs())
+        }
         _ => 0.0,
     };
-    let max = if dtype == "f16" { 65504.0 } else { f32::MAX as f64 };
+    let max = if dtype == "f16" {
+        65504.0
+    } else {
+        f32::MAX as f64
+    };
     if big > max {
         bail!(
             "tensor {}: init {} reaches {big:e}, beyond {dtype}'s range; use a wider --dtype",
@@ -128,12 +152,21 @@ fn write_as<S: crate::checkpoint::write::Source>(
 }
 
 /// The shard metadata and settings.
-fn extras<'a>(config_json: &'a str, recipe: &str, seed: u64, rng: &str, max_shard_size: u64) -> Extras<'a> {
+fn extras<'a>(
+    config_json: &'a str,
+    recipe: &str,
+    seed: u64,
+    rng: &str,
+    max_shard_size: u64,
+) -> Extras<'a> {
     let meta = BTreeMap::from([
         ("nninit_recipe".to_string(), recipe.to_string()),
         ("nninit_seed".to_string(), seed.to_string()),
         ("nninit_rng".to_string(), rng.to_string()),
-        ("nninit_version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        (
+            "nninit_version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
     ]);
     Extras {
         config_json,
@@ -203,12 +236,37 @@ pub(crate) mod tests {
     /// A small Llama-like plan (hand-built until the recipes crate plans real configs).
     pub(crate) fn test_plan() -> Vec<TensorPlan> {
         vec![
-            tp("model.embed_tokens.weight", &[96, 32], "normal:0.02", &["lm_head.weight"]),
-            tp("model.layers.0.self_attn.q_proj.weight", &[32, 32], "normal:0.02", &[]),
-            tp("model.layers.0.mlp.down_proj.weight", &[32, 64], "trunc_normal:std=0.01,a=-0.03,b=0.03", &[]),
+            tp(
+                "model.embed_tokens.weight",
+                &[96, 32],
+                "normal:0.02",
+                &["lm_head.weight"],
+            ),
+            tp(
+                "model.layers.0.self_attn.q_proj.weight",
+                &[32, 32],
+                "normal:0.02",
+                &[],
+            ),
+            tp(
+                "model.layers.0.mlp.down_proj.weight",
+                &[32, 64],
+                "trunc_normal:std=0.01,a=-0.03,b=0.03",
+                &[],
+            ),
             tp("model.layers.0.input_layernorm.weight", &[32], "ones", &[]),
-            tp("model.layers.1.self_attn.q_proj.weight", &[32, 32], "normal:0.02", &[]),
-            tp("model.layers.1.mlp.down_proj.weight", &[32, 64], "uniform:-0.05,0.05", &[]),
+            tp(
+                "model.layers.1.self_attn.q_proj.weight",
+                &[32, 32],
+                "normal:0.02",
+                &[],
+            ),
+            tp(
+                "model.layers.1.mlp.down_proj.weight",
+                &[32, 64],
+                "uniform:-0.05,0.05",
+                &[],
+            ),
             tp("model.layers.1.input_layernorm.weight", &[32], "ones", &[]),
             tp("model.norm.weight", &[32], "ones", &[]),
             tp("model.layers.1.self_attn.q_proj.bias", &[32], "zeros", &[]),
@@ -217,14 +275,28 @@ pub(crate) mod tests {
 
     fn write(dir: &Path, dtype: &str, max: u64) -> Result<u64> {
         let bar = indicatif::ProgressBar::hidden();
-        materialize(dir, &test_plan(), "{\"model_type\": \"llama\"}\n", "test", 7, dtype, max, &bar)
+        materialize(
+            dir,
+            &test_plan(),
+            "{\"model_type\": \"llama\"}\n",
+            "test",
+            7,
+            dtype,
+            max,
+            &bar,
+        )
     }
 
     fn fill_file(dir: &Path, p: &TensorPlan, dtype: &str) -> Vec<u8> {
         let out = dir.join(format!("{}.safetensors", p.name));
         let args = FillArgs {
             init: p.init.to_string(),
-            shape: p.shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","),
+            shape: p
+                .shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
             layout: "torch".into(),
             stream: StreamArgs {
                 seed: 7,
@@ -249,24 +321,44 @@ pub(crate) mod tests {
         // 96x32 bf16 = 6144 bytes: over the 5000-byte maximum, so in a shard of its own
         let total = write(&out, "bf16", 5000).unwrap();
         let plan = test_plan();
-        let want: u64 = plan.iter().map(|p| p.shape.iter().product::<usize>() as u64 * 2).sum();
+        let want: u64 = plan
+            .iter()
+            .map(|p| p.shape.iter().product::<usize>() as u64 * 2)
+            .sum();
         assert_eq!(total, want);
-        let index: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("model.safetensors.index.json")).unwrap()).unwrap();
+        let index: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("model.safetensors.index.json")).unwrap(),
+        )
+        .unwrap();
         assert_eq!(index["metadata"]["total_size"].as_u64().unwrap(), want);
         let map = index["weight_map"].as_object().unwrap();
         assert_eq!(map.len(), plan.len());
-        let files: std::collections::BTreeSet<&str> = map.values().map(|v| v.as_str().unwrap()).collect();
+        let files: std::collections::BTreeSet<&str> =
+            map.values().map(|v| v.as_str().unwrap()).collect();
         assert!(files.len() > 1);
         let mut seen = 0;
         for f in &files {
-            assert!(f.starts_with("model-000") && f.ends_with(&format!("-of-{:05}.safetensors", files.len())));
+            assert!(
+                f.starts_with("model-000")
+                    && f.ends_with(&format!("-of-{:05}.safetensors", files.len()))
+            );
             let bytes = std::fs::read(out.join(f)).unwrap();
             let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
             let (_, md) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
-            assert_eq!(md.metadata().as_ref().unwrap().get("format").map(String::as_str), Some("pt"));
+            assert_eq!(
+                md.metadata()
+                    .as_ref()
+                    .unwrap()
+                    .get("format")
+                    .map(String::as_str),
+                Some("pt")
+            );
             let data: usize = st.tensors().iter().map(|(_, v)| v.data().len()).sum();
-            assert!(data <= 5000 || st.len() == 1, "{f}: {data} bytes in {} tensors", st.len());
+            assert!(
+                data <= 5000 || st.len() == 1,
+                "{f}: {data} bytes in {} tensors",
+                st.len()
+            );
             for (name, v) in st.tensors() {
                 assert_eq!(map[&name].as_str().unwrap(), *f);
                 assert_eq!(v.dtype(), safetensors::Dtype::BF16);
@@ -276,7 +368,10 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(seen, plan.len());
-        assert_eq!(std::fs::read_to_string(out.join("config.json")).unwrap(), "{\"model_type\": \"llama\"}\n");
+        assert_eq!(
+            std::fs::read_to_string(out.join("config.json")).unwrap(),
+            "{\"model_type\": \"llama\"}\n"
+        );
         // the tied name is written once, under the planned name
         assert!(!map.contains_key("lm_head.weight"));
     }
@@ -298,7 +393,10 @@ pub(crate) mod tests {
 
     #[test]
     fn torch_mode_writes_nanogpts_tensors_bit_for_bit() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/configs/tiny-nanogpt-nobias.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/configs/tiny-nanogpt-nobias.json"
+        );
         let text = std::fs::read_to_string(path).unwrap();
         let cfg = ModelConfig::from_json(&text).unwrap();
         let want = nninit_recipes::nanogpt_torch_tensors(&cfg, 1337).unwrap();
@@ -310,7 +408,11 @@ pub(crate) mod tests {
         let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
         assert_eq!(st.len(), want.len());
         for (p, v) in &want {
-            assert!(st.tensor(&p.name).unwrap().data() == &crate::io::le_bytes(v)[..], "{}", p.name);
+            assert!(
+                st.tensor(&p.name).unwrap().data() == &crate::io::le_bytes(v)[..],
+                "{}",
+                p.name
+            );
         }
     }
 

@@ -145,7 +145,9 @@ pub fn probe(a: &ProbeArgs) -> Result<ProbeReport> {
             (None, None)
         };
         let histograms = match &a.report {
-            Some(_) => Some(report::html::histograms(&model, x, labels, a.batch, a.grad)?),
+            Some(_) => Some(report::html::histograms(
+                &model, x, labels, a.batch, a.grad,
+            )?),
             None => None,
         };
         bar.inc(1);

@@ -51,7 +51,11 @@ fn recipe_json(r: &Recipe) -> RecipeJson {
         params: r
             .params
             .iter()
-            .map(|p| ParamJson { name: p.name, default: p.default, doc: p.doc })
+            .map(|p| ParamJson {
+                name: p.name,
+                default: p.default,
+                doc: p.doc,
+            })
             .collect(),
         rules: r
             .rules
@@ -78,13 +82,18 @@ fn list(json: bool) -> Result<()> {
         .map(|r| {
             vec![
                 r.name.to_string(),
-                r.families.iter().map(|f| f.name()).collect::<Vec<_>>().join(","),
+                r.families
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 r.naming.name().to_string(),
                 r.summary.to_string(),
             ]
         })
         .collect();
-    let mut text = crate::report::text::render_with(&["recipe", "families", "names", "rules"], &rows, true);
+    let mut text =
+        crate::report::text::render_with(&["recipe", "families", "names", "rules"], &rows, true);
     text.push_str("\nsources:\n");
     for r in RECIPES {
         text.push_str(&format!("  {}: {}\n", r.name, r.source));
@@ -151,7 +160,11 @@ fn show(a: &RecipeShowArgs) -> Result<()> {
     }
     let tensors = plan(&config, recipe)?;
     let rule_index = |t: &TensorPlan| {
-        recipe.rules.iter().position(|r| r.to_string() == t.rule).map_or(0, |i| i + 1)
+        recipe
+            .rules
+            .iter()
+            .position(|r| r.to_string() == t.rule)
+            .map_or(0, |i| i + 1)
     };
     let bounds = |t: &TensorPlan| match t.init {
         nninit::Init::TruncNormal { a, b, .. } => Some([a, b]),
@@ -191,7 +204,12 @@ fn show(a: &RecipeShowArgs) -> Result<()> {
         let (std, var) = moments(t)?;
         let law = match (&t.init, bounds(t)) {
             (nninit::Init::TruncNormal { std, .. }, Some([lo, hi])) => {
-                format!("trunc_normal(0, {}) on [{}, {}]", sig(*std), sig(lo), sig(hi))
+                format!(
+                    "trunc_normal(0, {}) on [{}, {}]",
+                    sig(*std),
+                    sig(lo),
+                    sig(hi)
+                )
             }
             (nninit::Init::Normal { std, .. }, _) => format!("normal(0, {})", sig(*std)),
             _ => t.law(),
@@ -233,13 +251,19 @@ fn show(a: &RecipeShowArgs) -> Result<()> {
         &rows,
         true,
     ));
-    text.push_str(&format!("\nrules of {} (first match wins; source {}):\n", recipe.name, recipe.source));
+    text.push_str(&format!(
+        "\nrules of {} (first match wins; source {}):\n",
+        recipe.name, recipe.source
+    ));
     for (i, r) in recipe.rules.iter().enumerate() {
         text.push_str(&format!("  #{} {r}\n", i + 1));
     }
     for p in recipe.params {
         let v = c.params.get(p.name).copied().unwrap_or(p.default);
-        text.push_str(&format!("parameter {} = {v} (default {}): {}\n", p.name, p.default, p.doc));
+        text.push_str(&format!(
+            "parameter {} = {v} (default {}): {}\n",
+            p.name, p.default, p.doc
+        ));
     }
     if !recipe.notes.is_empty() {
         text.push_str(&format!("notes: {}\n", recipe.notes));

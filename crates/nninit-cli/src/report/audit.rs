@@ -20,14 +20,31 @@ pub fn audit_text(r: &Report) -> String {
                     num(t.min),
                     num(t.max),
                     t.law.clone().unwrap_or_else(|| "-".into()),
-                    t.std_ratio.map_or_else(|| "-".into(), |x| format!("{x:.4}")),
+                    t.std_ratio
+                        .map_or_else(|| "-".into(), |x| format!("{x:.4}")),
                     t.ks.map_or_else(|| "-".into(), |x| format!("{x:.4}")),
-                    if t.flags.is_empty() { "ok".into() } else { t.flags.join("; ") },
+                    if t.flags.is_empty() {
+                        "ok".into()
+                    } else {
+                        t.flags.join("; ")
+                    },
                 ]
             })
             .collect();
         out.push_str(&render_with(
-            &["tensor", "dtype", "shape", "mean", "std", "min", "max", "expected law", "std ratio", "KS D", "flags"],
+            &[
+                "tensor",
+                "dtype",
+                "shape",
+                "mean",
+                "std",
+                "min",
+                "max",
+                "expected law",
+                "std ratio",
+                "KS D",
+                "flags",
+            ],
             &rows,
             true,
         ));
@@ -49,12 +66,26 @@ pub fn audit_text(r: &Report) -> String {
                     },
                     num(g.min),
                     num(g.max),
-                    if g.flags == 0 { "ok".into() } else { format!("{} flags", g.flags) },
+                    if g.flags == 0 {
+                        "ok".into()
+                    } else {
+                        format!("{} flags", g.flags)
+                    },
                 ]
             })
             .collect();
         out.push_str(&render_with(
-            &["pattern", "tensors", "elements", "mean", "std", "std per tensor", "min", "max", "flags"],
+            &[
+                "pattern",
+                "tensors",
+                "elements",
+                "mean",
+                "std",
+                "std per tensor",
+                "min",
+                "max",
+                "flags",
+            ],
             &rows,
             true,
         ));
@@ -81,5 +112,8 @@ pub fn audit_text(r: &Report) -> String {
 }
 
 fn shape(s: &[usize]) -> String {
-    s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x")
+    s.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("x")
 }

@@ -110,12 +110,16 @@ pub fn probe_svg(r: &ProbeReport) -> Result<String> {
         ));
         if init.predicted_std.is_some() {
             if let Some(p) = predicted(k) {
-                std_p
-                    .lines
-                    .push(line("std (mean-field)", Dash::Dashed, at(&|i| Some(p[i].std))));
-                sig_p
-                    .lines
-                    .push(line("signal (mean-field)", Dash::Dashed, at(&|i| p[i].signal)));
+                std_p.lines.push(line(
+                    "std (mean-field)",
+                    Dash::Dashed,
+                    at(&|i| Some(p[i].std)),
+                ));
+                sig_p.lines.push(line(
+                    "signal (mean-field)",
+                    Dash::Dashed,
+                    at(&|i| p[i].signal),
+                ));
                 cos_p.lines.push(line(
                     "1-cos (mean-field)",
                     Dash::Dashed,
@@ -164,7 +168,10 @@ pub fn probe_svg(r: &ProbeReport) -> Result<String> {
         ),
         x_label: format!(
             "hidden layer ({} output), then the network's output",
-            first.layers.get(1).map_or("activation", |l| l.kind.as_str())
+            first
+                .layers
+                .get(1)
+                .map_or("activation", |l| l.kind.as_str())
         ),
         x_range: (0.5, idx.len() as f64 + 0.5),
         x_ticks,

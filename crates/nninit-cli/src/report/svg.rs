@@ -253,11 +253,17 @@ fn panel(s: &mut String, chart: &Chart, i: usize, p: &Panel) {
         .flat_map(|l| l.points.iter().map(|q| q.1))
         .filter(|y| y.is_finite() && (!p.log_y || *y > 0.0))
         .collect();
-    let (lo, hi) = ys.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
-        (a.min(y), b.max(y))
-    });
+    let (lo, hi) = ys
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
+            (a.min(y), b.max(y))
+        });
     let ((ya, yb), ticks, tf): ((f64, f64), Vec<f64>, Box<dyn Fn(f64) -> f64>) = if p.log_y {
-        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (1e-3, 1.0) };
+        let (lo, hi) = if lo.is_finite() {
+            (lo, hi)
+        } else {
+            (1e-3, 1.0)
+        };
         let (r, t) = log_ticks(lo, hi);
         (r, t, Box::new(|y: f64| y.log10()))
     } else {
@@ -269,11 +275,7 @@ fn panel(s: &mut String, chart: &Chart, i: usize, p: &Panel) {
             }
             None => (0.0, 1.0),
         };
-        (
-            (lo, hi),
-            linear_ticks(lo, hi),
-            Box::new(|y: f64| y),
-        )
+        ((lo, hi), linear_ticks(lo, hi), Box::new(|y: f64| y))
     };
     let sy = |v: f64| y1 - (v - ya) / (yb - ya) * (y1 - y0);
     let _ = writeln!(s, "<g class=\"panel\" id=\"panel-{i}\">");
@@ -376,7 +378,13 @@ fn panel(s: &mut String, chart: &Chart, i: usize, p: &Panel) {
         let mut pen_down = false;
         let mut dots = vec![];
         for &(x, y) in &l.points {
-            let v = if p.log_y && y > 0.0 { tf(y) } else if p.log_y { f64::NAN } else { y };
+            let v = if p.log_y && y > 0.0 {
+                tf(y)
+            } else if p.log_y {
+                f64::NAN
+            } else {
+                y
+            };
             if !v.is_finite() {
                 pen_down = false;
                 continue;

@@ -23,7 +23,10 @@ pub fn probe_text(r: &ProbeReport, all: bool) -> String {
     header.extend(r.inits.iter().map(|i| i.init.as_str()));
     type Stat = fn(&nninit_diag::LayerStats) -> String;
     let mut stats: Vec<(&str, Stat)> = vec![
-        ("activation std (pooled over images x units)", |l| num(l.std)),
+        (
+            "activation std (pooled over images x units)",
+            |l| num(l.std),
+        ),
         (
             "signal (mean over units of each unit's std across images)",
             |l| num(l.signal),

@@ -192,7 +192,10 @@ pub fn fixed_point_text(fp: &FixedPoint, activation: &str) -> String {
     }
     if let (Some(c), Some(xc)) = (fp.c_star, fp.chi_c) {
         let xi = if xc > 0.0 && xc < 1.0 {
-            format!(", depth scale xi_c = -1/ln(chi_c) = {:.1} layers", -1.0 / xc.ln())
+            format!(
+                ", depth scale xi_c = -1/ln(chi_c) = {:.1} layers",
+                -1.0 / xc.ln()
+            )
         } else {
             String::new()
         };
@@ -246,7 +249,10 @@ pub fn advice_text(init: &str, advice: &[Advice]) -> String {
             ),
             _ => String::new(),
         };
-        out.push_str(&format!("  {init}: {} {span}{what}: {}\n", a.symptom, a.cause));
+        out.push_str(&format!(
+            "  {init}: {} {span}{what}: {}\n",
+            a.symptom, a.cause
+        ));
     }
     // the fix (or remedy) is the same for every finding of one init: print it once
     if let Some(a) = advice.last() {

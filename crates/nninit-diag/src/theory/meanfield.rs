@@ -271,15 +271,16 @@ pub fn fixed_point(act: Activation, sigma_w2: f64, sigma_b2: f64) -> Result<Fixe
         sigma_b2,
         status,
         q_star,
-        q_last: if status == FixedPointStatus::Zero { 0.0 } else { q_last },
+        q_last: if status == FixedPointStatus::Zero {
+            0.0
+        } else {
+            q_last
+        },
         chi1: chi1v,
         chi_q: chiqv,
         act_std,
         iterations: it,
-        converged: matches!(
-            status,
-            FixedPointStatus::Converged | FixedPointStatus::Zero
-        ),
+        converged: matches!(status, FixedPointStatus::Converged | FixedPointStatus::Zero),
         c_star,
         chi_c,
     })
@@ -334,10 +335,7 @@ fn homogeneous_fixed_point(act: Activation, sigma_w2: f64, sigma_b2: f64) -> Fix
         chi_q: Some(a),
         act_std,
         iterations: 0,
-        converged: matches!(
-            status,
-            FixedPointStatus::Converged | FixedPointStatus::Zero
-        ),
+        converged: matches!(status, FixedPointStatus::Converged | FixedPointStatus::Zero),
         c_star,
         chi_c,
     }
@@ -451,8 +449,8 @@ fn correlation_fixed_point(act: Activation, sigma_w2: f64, sigma_b2: f64, q: f64
     }
     let mut c = 0.5f64;
     for _ in 0..5000 {
-        let next = ((sigma_w2 * pair_moments(act, 0.0, q, q, c * q)[2] + sigma_b2) / q)
-            .clamp(-1.0, 1.0);
+        let next =
+            ((sigma_w2 * pair_moments(act, 0.0, q, q, c * q)[2] + sigma_b2) / q).clamp(-1.0, 1.0);
         let done = (next - c).abs() <= 1e-13;
         c = next;
         if done {
@@ -916,7 +914,11 @@ impl MeanFieldNet {
                 let (mut c, mut sg, mut bs) = (0.0, 0.0, 0.0);
                 for r in &raw {
                     let den = (r[0] * r[1]).sqrt();
-                    c += if den > 0.0 { (r[2] / den).clamp(-1.0, 1.0) } else { 1.0 };
+                    c += if den > 0.0 {
+                        (r[2] / den).clamp(-1.0, 1.0)
+                    } else {
+                        1.0
+                    };
                     sg += (0.5 * (r[0] + r[1]) - r[2]).max(0.0);
                     bs += (r[2] - r[3] * r[4]).max(0.0);
                 }

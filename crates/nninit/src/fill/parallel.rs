@@ -90,7 +90,11 @@ pub(crate) fn fill<T: Element>(
     // More threads than chunks, or far more than CPUs, cannot help (and a pool of 10⁵
     // threads takes minutes to build): cap both ways. The values do not depend on it.
     let threads = par.thread_count().min(out.len().div_ceil(CHUNK));
-    let threads = if threads > 1 { threads.min(8 * cpus()) } else { threads };
+    let threads = if threads > 1 {
+        threads.min(8 * cpus())
+    } else {
+        threads
+    };
     if threads <= 1 || out.len() <= CHUNK {
         simd::fill(isa, prep, key, start, out, streaming);
         return;

@@ -640,13 +640,7 @@ fn span_avx512<T: Element>(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,bmi2")]
-fn span_avx2<T: Element>(
-    prep: &Prep,
-    key: &StreamKey,
-    start: u64,
-    out: &mut [T],
-    streaming: bool,
-) {
+fn span_avx2<T: Element>(prep: &Prep, key: &StreamKey, start: u64, out: &mut [T], streaming: bool) {
     // this kernel has no non-temporal stores: `streaming` changes nothing
     span::<T, Avx2Words>(prep, key, start, out, streaming)
 }
