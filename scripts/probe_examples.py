@@ -112,38 +112,51 @@ class GPT(nn.Module):
         return self.lm_head(t.ln_f(x))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--html", help="also write resnet.html and gpt.html into this directory")
-    args = ap.parse_args()
+def resnet_report():
+    """1. ResNet-style CNN on a batch of 16 random 3x16x16 images (torch seed 0)."""
     torch.manual_seed(0)
-
-    # 1. ResNet-style CNN on a batch of 16 random 3x16x16 images
     resnet = ResNet()
     images = torch.randn(16, 3, 16, 16)
     labels = torch.randint(0, 10, (16,))
     kaiming = "kaiming_normal:mode=fan_out,nonlinearity=relu"
-    rep = nt.probe(resnet, images, seed=0, loss_fn=lambda out: F.cross_entropy(out, labels), inits={
+    return nt.probe(resnet, images, seed=0, loss_fn=lambda out: F.cross_entropy(out, labels), inits={
         "pytorch-default": "as-is",
         "kaiming": kaiming,  # 1-d weights (BatchNorm) ones, biases zeros
         "kaiming+zero-bn2": [("*bn2.weight", "zeros"), ("*bn1.weight", "ones"), ("stem.1.weight", "ones"),
                              ("*downsample.1.weight", "ones"), ("*.bias", "zeros"), ("*", kaiming)],
     })
-    print(rep.table(stats=("std", "correlation", "grad_std"), blocks_only=True))
 
-    # 2. nanoGPT-style GPT, 12 blocks, 8 sequences of 64 random tokens
-    L = 12
+
+def gpt_report(L=12):
+    """2. nanoGPT-style GPT, L blocks, 8 sequences of 64 random tokens (after the ResNet's
+    draws: the README's numbers are those of ``main``)."""
     gpt = GPT(layers=L)
     idx = torch.randint(0, 256, (8, 64))
     rules = [("*ln_*.weight", "ones"), ("*.bias", "zeros")]
-    rep2 = nt.probe(gpt, idx, seed=0,
+    return nt.probe(gpt, idx, seed=0,
                     loss_fn=lambda logits: F.cross_entropy(logits[:, :-1].reshape(-1, 256), idx[:, 1:].reshape(-1)),
                     inits={
                         "N(0,0.02) everywhere": rules + [("*", "normal:0.02")],
                         "c_proj 0.02/sqrt(2L)": rules + [("*c_proj.weight", f"normal:{0.02 / math.sqrt(2 * L)}"),
                                                          ("*", "normal:0.02")],
                     })
-    print(rep2.table(stats=("std",), blocks_only=True))
+
+
+def tables():
+    """The two reports and the tables ``main`` prints."""
+    rep = resnet_report()
+    rep2 = gpt_report()
+    return rep, rep2, (rep.table(stats=("std", "correlation", "grad_std"), blocks_only=True),
+                       rep2.table(stats=("std",), blocks_only=True))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--html", help="also write resnet.html and gpt.html into this directory")
+    args = ap.parse_args()
+    rep, rep2, (t1, t2) = tables()
+    print(t1)
+    print(t2)
     if args.html:
         os.makedirs(args.html, exist_ok=True)
         rep.html(os.path.join(args.html, "resnet.html"))

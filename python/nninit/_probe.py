@@ -39,7 +39,7 @@ import math
 import torch
 
 from . import _stats
-from ._advice import advise
+from ._advice import ACTIVATIONS, advise
 from ._render import num, render_svg, table_text
 
 AS_IS = "as-is"
@@ -51,6 +51,51 @@ def _saturation_kind(m: torch.nn.Module) -> str | None:
     if isinstance(m, torch.nn.Sigmoid):
         return "sigmoid"
     return None
+
+
+def _activation_spec(m: torch.nn.Module) -> str | None:
+    """The activation of an activation module as nninit names it (``leaky_relu:0.2``), the
+    class name for other activation modules, ``None`` for anything else."""
+    nn = torch.nn
+    if isinstance(m, nn.ReLU):
+        return "relu"
+    if isinstance(m, nn.LeakyReLU):
+        return f"leaky_relu:{m.negative_slope!r}"
+    if isinstance(m, nn.GELU):
+        return "gelu_tanh" if m.approximate == "tanh" else "gelu"
+    if isinstance(m, nn.ELU):
+        return f"elu:{m.alpha!r}"
+    if isinstance(m, nn.Softplus) and (m.beta != 1 or m.threshold != 20):
+        return "Softplus"
+    simple = {nn.Tanh: "tanh", nn.Sigmoid: "sigmoid", nn.SiLU: "silu", nn.Mish: "mish",
+              nn.SELU: "selu", nn.Softplus: "softplus"}
+    for cls, name in simple.items():
+        if isinstance(m, cls):
+            return name
+    return type(m).__name__ if type(m).__name__ in ACTIVATIONS else None
+
+
+def _input_moments(batch) -> dict | None:
+    """``features`` and the row moments of the batch when it is one floating tensor (the
+    mean-field check of the advice for a plain MLP): every row's ``E[x^2]`` and, for the
+    pairs ``(2k, 2k+1)``, ``k < min(B/2, 128)``, ``[E[x_a^2], E[x_b^2], E[x_a x_b]]`` (as
+    ``nninit_diag::theory::row_pair_moments``)."""
+    x = batch
+    if isinstance(x, (tuple, list)) and len(x) == 1:
+        x = x[0]
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point() or x.dim() < 2 or x.shape[0] < 1:
+        return None
+    if type(x).__name__ == "DTensor":
+        return None
+    r = x.detach().reshape(x.shape[0], -1).to(torch.float64)
+    if r.shape[1] == 0 or not bool(torch.isfinite(r).all()):
+        return None
+    m2 = (r * r).mean(1)
+    k = min(r.shape[0] // 2, 128)
+    a, b = r[0:2 * k:2], r[1:2 * k:2]
+    pairs = torch.stack([(a * a).mean(1), (b * b).mean(1), (a * b).mean(1)], 1)
+    return {"features": int(r.shape[1]), "second_moments": m2.cpu().tolist(),
+            "pairs": pairs.cpu().tolist()}
 
 
 def find_blocks(model: torch.nn.Module, patterns=None) -> list[str]:
@@ -120,7 +165,7 @@ class _Recorder:
             rec = self.records.get(key)
             if rec is None:
                 rec = {"name": key, "module": name, "kind": type(module).__name__,
-                       "block": is_block,
+                       "block": is_block, "activation": _activation_spec(module),
                        "acc": _stats.LayerAccumulator(x2.shape[1], sat, device=x2.device),
                        "grad_range": None}
                 self.records[key] = rec
@@ -330,6 +375,7 @@ def probe(
     saved = [(t, _stats.local_tensor(t).detach().clone()) for _, t in params + buffers]
     saved_grads = [(p, p.grad) for _, p in params]
     devices = sorted({p.device.index for _, p in params if p.device.type == "cuda"})
+    inputs = _input_moments(batch)
     runs = []
     try:
         for label, init in entries:
@@ -349,7 +395,7 @@ def probe(
                             loss = _mean_over_ranks(float(loss_t.detach()), world)
                 finally:
                     rec.remove()
-            runs.append(_collect(label, rec, params, loss, lr, world, _is_ddp(model)))
+            runs.append(_collect(label, rec, params, loss, lr, world, _is_ddp(model), inputs))
             with torch.no_grad():
                 for t, v in saved:
                     _stats.local_tensor(t).copy_(v)
@@ -380,7 +426,7 @@ def _mean_over_ranks(x: float, world: int) -> float:
     return float(t.cpu()[0]) / world
 
 
-def _collect(label, rec, params, loss, lr, world, ddp) -> dict:
+def _collect(label, rec, params, loss, lr, world, ddp, inputs=None) -> dict:
     accs = [rec.records[k]["acc"] for k in rec.order]
     paccs = []
     for name, p in params:
@@ -407,13 +453,19 @@ def _collect(label, rec, params, loss, lr, world, ddp) -> dict:
     for k in rec.order:
         r = rec.records[k]
         d = {"name": r["name"], "kind": r["kind"], "block": r["block"], **r["acc"].summary()}
-        if r["name"] == r["module"]:
-            w = pstats.get(f"{r['module']}.weight" if r["module"] else "weight")
-            if w is not None:
-                for key in ("weight_std", "weight_grad_std", "grad_to_data", "update_to_data"):
-                    if key in w:
-                        d[key] = w[key]
+        if r["activation"] is not None:
+            d["activation"] = r["activation"]
+        prefix = f"{r['module']}." if r["module"] else ""
+        first_call = r["name"] == r["module"]
+        w = pstats.get(prefix + "weight") if first_call else None
+        if w is not None:
+            for key in ("weight_std", "weight_grad_std", "grad_to_data", "update_to_data"):
+                if key in w:
+                    d[key] = w[key]
+        b = pstats.get(prefix + "bias") if first_call else None
+        if b is not None:
+            d["bias_mean"], d["bias_std"] = b.get("weight_mean"), b.get("weight_std")
         layers.append(d)
     run = {"name": label, "layers": layers, "params": plist, "loss": loss}
-    run["advice"] = advise(run)
+    run["advice"] = advise(run, inputs)
     return run

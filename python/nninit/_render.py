@@ -121,10 +121,13 @@ def table_text(doc: dict, stats, blocks_only: bool = False) -> str:
         adv = r.get("advice") or []
         if not adv:
             out += f"  {r['name']}: none\n"
-        for a in adv:
-            out += f"  {r['name']}: {a['symptom']} from {a['from_layer']} to {a['to_layer']}: {a['cause']}\n"
-            if a.get("suggested_init"):
-                out += f"    fix: {a['suggested_init']}\n"
+        elif all(isinstance(a, dict) and "basis" in a for a in adv):
+            from ._advice import text
+
+            out += text(r["name"], adv)
+        else:  # advice written by another producer: one line each
+            for a in adv:
+                out += f"  {r['name']}: {a}\n"
     return out
 
 

@@ -272,7 +272,8 @@ class ParamAccumulator:
 
     def summary(self, lr: float | None = None) -> dict:
         ws, gs, us = self._std(self.w), self._std(self.g), self._std(self.u)
-        out = {"weight_std": ws, "weight_grad_std": gs}
+        n = self.w[0]
+        out = {"weight_mean": self.w[1] / n if n else None, "weight_std": ws, "weight_grad_std": gs}
         ok = ws is not None and ws > 0
         out["grad_to_data"] = gs / ws if ok and gs is not None else None
         if us is not None:

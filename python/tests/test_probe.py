@@ -132,8 +132,9 @@ def test_probe_mlp_values_and_model_left_alone():
     assert kn["layers"][4]["std"] / kn["layers"][0]["std"] == pytest.approx(1.0, rel=0.15)
     # zeros: every output after the first Linear is exactly 0; the advice says so
     assert all(l["std"] == 0 for l in zeros["layers"])
-    assert any(a["symptom"] == "vanishing" and "constant" in a["cause"] for a in zeros["advice"])
-    assert kn["advice"] == [] or all(a["symptom"] != "vanishing" for a in kn["advice"])
+    assert zeros["advice"][0]["symptom"] == "constant_weights"
+    assert "constant" in zeros["advice"][0]["cause"] and zeros["advice"][0]["fix"] is not None
+    assert all(a["symptom"] not in ("vanishing", "constant_weights") for a in kn["advice"])
     # gradients: the last Linear's dL/d(out) is (softmax - onehot)/B, its std computed here
     with torch.random.fork_rng():
         torch.manual_seed(3)

@@ -52,6 +52,11 @@ use serde::{Deserialize, Serialize};
 /// Smallest factor of the pooled std (or signal) over the hidden span that is flagged (and its
 /// inverse), before the finite-width allowance.
 pub const FACTOR_THRESHOLD: f64 = 4.0;
+/// Factor of a residual stream's std (last block output over the first) beyond which it is
+/// flagged (and its inverse): a pre-norm stream grows like `√L` when every block adds a
+/// variance comparable to the stream's; GPT-2's `1/√(2L)` projections keep 12 blocks within
+/// 2x (README: 3.5x vs 1.6x on a 12-block GPT).
+pub const RESIDUAL_FACTOR_THRESHOLD: f64 = 2.0;
 /// Factor of the gradient std over the network beyond which gradients are flagged.
 pub const GRAD_THRESHOLD: f64 = 10.0;
 /// `1 − cosine` below which the inputs count as collapsed onto each other.
@@ -287,7 +292,34 @@ fn hidden(v: &[View]) -> Vec<usize> {
 }
 
 /// The rules of the module docs on one set of views.
-fn detect(act: Activation, v: &[View], input_cosine: Option<f64>, basis: Basis) -> Vec<Finding> {
+/// What the rules need to know of the non-linearity between the layers.
+#[derive(Debug, Clone)]
+struct ActInfo {
+    /// Its name in the causes (`relu`, `tanh`, `the residual blocks`).
+    text: String,
+    /// ReLU-like: a shrinking span of mostly dead units is called dead ReLUs.
+    relu_like: bool,
+    /// Saturating (tanh, sigmoid): the saturation rule applies.
+    saturates: bool,
+    /// The chain is a residual stream (block outputs): its factor is flagged beyond
+    /// [`RESIDUAL_FACTOR_THRESHOLD`], with no finite-width allowance.
+    residual: bool,
+}
+
+impl From<Activation> for ActInfo {
+    fn from(act: Activation) -> ActInfo {
+        ActInfo {
+            text: act.to_string(),
+            relu_like: matches!(act, Activation::Relu | Activation::LeakyRelu(_)),
+            saturates: act.saturates(),
+            residual: false,
+        }
+    }
+}
+
+fn detect(act: &ActInfo, v: &[View], input_cosine: Option<f64>, basis: Basis) -> Vec<Finding> {
+    let (relu_like, saturates, residual) = (act.relu_like, act.saturates, act.residual);
+    let act = act.text.as_str();
     let mut out = vec![];
     let h = hidden(v);
     let lin: Vec<usize> = (0..v.len()).filter(|&i| v[i].linear).collect();
@@ -340,7 +372,11 @@ fn detect(act: Activation, v: &[View], input_cosine: Option<f64>, basis: Basis) 
         if sa > 0.0 || sb > 0.0 {
             let total = sb / sa;
             let inv_width: f64 = h[1..].iter().map(|&i| 1.0 / v[i].width.max(1) as f64).sum();
-            let tol = FACTOR_THRESHOLD.ln().max(1.5 * (5.0 * inv_width).sqrt());
+            let tol = if residual {
+                RESIDUAL_FACTOR_THRESHOLD.ln()
+            } else {
+                FACTOR_THRESHOLD.ln().max(1.5 * (5.0 * inv_width).sqrt())
+            };
             let lt = total.ln();
             if lt.is_nan() || lt < -tol || lt > tol {
                 let per = if total > 0.0 {
@@ -349,7 +385,6 @@ fn detect(act: Activation, v: &[View], input_cosine: Option<f64>, basis: Basis) 
                     0.0
                 };
                 let dead = h.iter().map(|&i| v[i].dead).fold(0.0, f64::max);
-                let relu_like = matches!(act, Activation::Relu | Activation::LeakyRelu(_));
                 let (symptom, cause) = if lt > tol {
                     (
                         Symptom::Exploding,
@@ -516,7 +551,7 @@ fn detect(act: Activation, v: &[View], input_cosine: Option<f64>, basis: Basis) 
         }
     }
     // saturation
-    if act.saturates() && h.len() >= 2 {
+    if saturates && h.len() >= 2 {
         let sat: Vec<usize> = h[1..]
             .iter()
             .copied()
@@ -633,7 +668,15 @@ fn candidates(act: Activation, input: &InputMoments) -> Vec<(Init, f64, String)>
             out.push((init, g, "critical point (chi1 = 1) at sigma_b = 0".into()));
         }
     }
-    out
+    // one candidate per gain (relu's data-scale gain is its numeric gain, sqrt(2)): the
+    // first, simplest name is kept, and the choice cannot hinge on rounding between the two
+    let mut kept: Vec<(Init, f64, String)> = vec![];
+    for c in out {
+        if !kept.iter().any(|k| (k.1 - c.1).abs() <= 1e-6 * c.1.abs()) {
+            kept.push(c);
+        }
+    }
+    kept
 }
 
 /// `(label, is_linear, width)` of every layer output of the MLP `widths`/`act`.
@@ -680,7 +723,7 @@ fn checked_fix(act: Activation, widths: &[usize], input: &InputMoments) -> Optio
             continue;
         };
         let views = predicted_views(&shapes, &pred);
-        if !detect(act, &views, input_cos, Basis::Predicted).is_empty() {
+        if !detect(&act.into(), &views, input_cos, Basis::Predicted).is_empty() {
             continue;
         }
         passing.push((init, gain, rationale, views));
@@ -799,7 +842,12 @@ pub fn advise(obs: &Observation) -> Result<Vec<Advice>> {
         )));
     }
     let views = measured_views(obs);
-    let findings = detect(act, &views, input_cosine(&obs.input), Basis::Measured);
+    let findings = detect(
+        &act.into(),
+        &views,
+        input_cosine(&obs.input),
+        Basis::Measured,
+    );
     if findings.is_empty() {
         return Ok(vec![]);
     }
@@ -820,3 +868,77 @@ pub fn advise(obs: &Observation) -> Result<Vec<Advice>> {
         })
         .collect())
 }
+
+/// The advice of one init as the CLI prints it (`nninit probe`; the Python probe's `table()`):
+/// one line per finding, then the fix (or the remedy) once. Empty when nothing was flagged.
+pub fn text(init: &str, advice: &[Advice]) -> String {
+    let mut out = String::new();
+    for a in advice {
+        let span = if a.from_layer == a.to_layer {
+            format!("at {}", a.from_layer)
+        } else {
+            format!("from {} to {}", a.from_layer, a.to_layer)
+        };
+        let what = match (a.symptom, a.factor_per_layer, a.factor_total) {
+            (Symptom::Saturation, _, Some(w)) => format!(" (worst {:.0}% saturated)", 100.0 * w),
+            (Symptom::Vanishing | Symptom::Exploding | Symptom::DeadRelu, Some(p), Some(t)) => {
+                format!(
+                    " (std x{} per layer, x{} over {} layer{})",
+                    num(p),
+                    num(t),
+                    a.steps,
+                    if a.steps == 1 { "" } else { "s" }
+                )
+            }
+            (Symptom::VanishingGradients | Symptom::Chaos, Some(p), Some(t)) => format!(
+                " (gradient std x{} per layer, x{} over {} layer{}{})",
+                num(p),
+                num(t),
+                a.steps,
+                if a.steps == 1 { "" } else { "s" },
+                if a.basis == Basis::Predicted {
+                    ", mean-field prediction"
+                } else {
+                    ", measured"
+                }
+            ),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {init}: {} {span}{what}: {}\n",
+            a.symptom, a.cause
+        ));
+    }
+    // the fix is the same for every finding of one init: printed once; so is a remedy the
+    // findings share (a model without a mean-field check has one remedy per symptom)
+    if let Some(f) = advice.iter().find_map(|a| a.fix.as_ref()) {
+        let mut pred = vec![];
+        if let Some(x) = f.std_factor {
+            pred.push(format!("std x{} over the hidden layers", num(x)));
+        }
+        if let Some(x) = f.grad_factor {
+            pred.push(format!("gradient x{}", num(x)));
+        }
+        if let Some(c) = f.cosine {
+            pred.push(format!("cosine {c:.4} at the last hidden layer"));
+        }
+        out.push_str(&format!(
+            "    fix: --init {} (gain {:.4}: {}; mean-field check passes: {})\n",
+            f.init,
+            f.gain,
+            f.rationale,
+            pred.join(", ")
+        ));
+    }
+    let mut said: Vec<&str> = vec![];
+    for r in advice.iter().filter_map(|a| a.remedy.as_deref()) {
+        if !said.contains(&r) {
+            said.push(r);
+            out.push_str(&format!("    {r}\n"));
+        }
+    }
+    out
+}
+
+mod module;
+pub use module::{advise_module, ModuleInput, ModuleOutput, ModuleRun};

@@ -32,8 +32,10 @@
 //!     "params": [{"name": "0.weight", "shape": [256, 784], "weight_std": 0.05,
 //!                 "weight_grad_std": 0.002, "grad_to_data": 0.04, "update_to_data": 4e-4}],
 //!     "loss": 2.30,
-//!     "advice": [{"symptom": "vanishing", "from_layer": "...", "to_layer": "...",
-//!                 "measured_factor": 0.3, "cause": "...", "suggested_init": "..."}],
+//!     "advice": [{"symptom": "vanishing", "from_layer": "...", "to_layer": "...",   // advice::Advice
+//!                 "steps": 4, "factor_per_layer": 0.7, "factor_total": 0.24, "basis": "measured",
+//!                 "cause": "...", "fix": {"init": "...", "gain": 1.4, "rationale": "...",
+//!                 "std_factor": 1.0, "grad_factor": 1.0, "cosine": 0.5}, "remedy": null}],
 //!     "initial_test_loss": 2.3, "initial_test_acc": 0.1,          // train
 //!     "epochs": [{"epoch": 1, "train_loss": 0.5, "test_loss": 0.4, "test_acc": 0.9}],
 //!     "steps": [{"step": 100, "loss": 3.1, "layers": [...], "params": [...]}]   // watch

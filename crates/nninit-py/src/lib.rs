@@ -14,6 +14,8 @@
 //! - [`recipe_plan`], [`recipe_model_plan`], [`recipe_names`]: the transformer recipes of
 //!   `nninit-recipes` (scheme text per tensor, keyed by the tensor's name).
 //! - [`render_html`]: the HTML report of a report document (JSON in, HTML out).
+//! - [`advise_json`], [`advice_text`]: `nninit probe`'s advice for the records of any model
+//!   (`nninit_diag::advice::advise_module`), and its text.
 #![deny(missing_docs)]
 
 use half::{bf16, f16};
@@ -770,6 +772,29 @@ fn render_html(py: Python<'_>, report_json: &str) -> PyResult<String> {
         .map_err(value_err)
 }
 
+/// The advice for one probed init of any model (`nninit_diag::advice::advise_module`; the
+/// rules of `nninit probe`): a `ModuleRun` as JSON text in (the probe's `layers`, optionally
+/// `input`), the list of `Advice` as JSON text out. `ValueError` for text of the wrong shape.
+#[pyfunction]
+fn advise_json(py: Python<'_>, run_json: &str) -> PyResult<String> {
+    py.detach(|| {
+        let run: nninit_diag::advice::ModuleRun =
+            serde_json::from_str(run_json).map_err(|e| format!("advice: {e}"))?;
+        let advice = nninit_diag::advice::advise_module(&run).map_err(|e| e.to_string())?;
+        serde_json::to_string(&advice).map_err(|e| e.to_string())
+    })
+    .map_err(value_err)
+}
+
+/// The advice of one init as `nninit probe` prints it (`nninit_diag::advice::text`), from
+/// the JSON list [`advise_json`] returns. `ValueError` for text of the wrong shape.
+#[pyfunction]
+fn advice_text(name: &str, advice_json: &str) -> PyResult<String> {
+    let advice: Vec<nninit_diag::advice::Advice> =
+        serde_json::from_str(advice_json).map_err(|e| value_err(format!("advice: {e}")))?;
+    Ok(nninit_diag::advice::text(name, &advice))
+}
+
 /// The native module of the `nninit` Python package.
 #[pymodule]
 fn _nninit(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -785,6 +810,8 @@ fn _nninit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(recipe_plan, m)?)?;
     m.add_function(wrap_pyfunction!(recipe_model_plan, m)?)?;
     m.add_function(wrap_pyfunction!(render_html, m)?)?;
+    m.add_function(wrap_pyfunction!(advise_json, m)?)?;
+    m.add_function(wrap_pyfunction!(advice_text, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("TORCH_STATE_BYTES", TorchGenerator::TORCH_STATE_BYTES)?;
     Ok(())

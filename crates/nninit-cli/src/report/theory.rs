@@ -1,7 +1,7 @@
 //! Reports of `nninit gain` and `nninit theory`, and the probe's prediction/advice text.
 
 use super::text::{num, render, render_with};
-use nninit_diag::advice::Advice;
+use nninit_diag::advice::text as advice_text;
 use nninit_diag::theory::{CriticalPoint, FixedPoint, Gains, LayerPrediction};
 use serde::Serialize;
 
@@ -212,75 +212,6 @@ pub fn fixed_point_text(fp: &FixedPoint, activation: &str) -> String {
     }
     s.push('\n');
     s
-}
-
-/// The advice lines of one init (empty string when nothing was flagged).
-pub fn advice_text(init: &str, advice: &[Advice]) -> String {
-    use nninit_diag::advice::{Basis, Symptom};
-    let mut out = String::new();
-    for a in advice {
-        let span = if a.from_layer == a.to_layer {
-            format!("at {}", a.from_layer)
-        } else {
-            format!("from {} to {}", a.from_layer, a.to_layer)
-        };
-        let what = match (a.symptom, a.factor_per_layer, a.factor_total) {
-            (Symptom::Saturation, _, Some(w)) => format!(" (worst {:.0}% saturated)", 100.0 * w),
-            (Symptom::Vanishing | Symptom::Exploding | Symptom::DeadRelu, Some(p), Some(t)) => {
-                format!(
-                    " (std x{} per layer, x{} over {} layer{})",
-                    num(p),
-                    num(t),
-                    a.steps,
-                    if a.steps == 1 { "" } else { "s" }
-                )
-            }
-            (Symptom::VanishingGradients | Symptom::Chaos, Some(p), Some(t)) => format!(
-                " (gradient std x{} per layer, x{} over {} layer{}{})",
-                num(p),
-                num(t),
-                a.steps,
-                if a.steps == 1 { "" } else { "s" },
-                if a.basis == Basis::Predicted {
-                    ", mean-field prediction"
-                } else {
-                    ", measured"
-                }
-            ),
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "  {init}: {} {span}{what}: {}\n",
-            a.symptom, a.cause
-        ));
-    }
-    // the fix (or remedy) is the same for every finding of one init: print it once
-    if let Some(a) = advice.last() {
-        match (&a.fix, &a.remedy) {
-            (Some(f), _) => {
-                let mut pred = vec![];
-                if let Some(x) = f.std_factor {
-                    pred.push(format!("std x{} over the hidden layers", num(x)));
-                }
-                if let Some(x) = f.grad_factor {
-                    pred.push(format!("gradient x{}", num(x)));
-                }
-                if let Some(c) = f.cosine {
-                    pred.push(format!("cosine {c:.4} at the last hidden layer"));
-                }
-                out.push_str(&format!(
-                    "    fix: --init {} (gain {:.4}: {}; mean-field check passes: {})\n",
-                    f.init,
-                    f.gain,
-                    f.rationale,
-                    pred.join(", ")
-                ));
-            }
-            (None, Some(r)) => out.push_str(&format!("    {r}\n")),
-            (None, None) => {}
-        }
-    }
-    out
 }
 
 /// The probe's theory part: with `--predict`, measured-vs-predicted tables (std; cosine

@@ -266,15 +266,28 @@
       var ul = el("ul");
       list.forEach(function (a) {
         if (typeof a === "string") { ul.appendChild(el("li", null, a)); return; }
-        var li = el("li", null, el("b", null, String(a.symptom || "").replace(/_/g, " ")),
-          a.from_layer ? " from " + a.from_layer + " to " + a.to_layer : "",
-          isNum(a.measured_factor) ? " (" + fmt(a.measured_factor) + ")" : "", ": " + (a.cause || ""));
-        if (a.suggested_init) li.appendChild(el("div", { class: "fix" }, "fix: " + a.suggested_init +
-          (isNum(a.predicted_factor_with_fix) ? " (predicted " + fmt(a.predicted_factor_with_fix) + ")" : "")));
-        if (a.fix) li.appendChild(el("div", { class: "fix" }, "fix: " + a.fix));
+        var sym = String(a.symptom || "").replace(/_/g, " ");
+        var span = !a.from_layer ? "" : a.from_layer === a.to_layer ? " at " + a.from_layer : " from " + a.from_layer + " to " + a.to_layer;
+        var what = "";
+        if (a.symptom === "saturation" && isNum(a.factor_total)) what = " (worst " + Math.round(100 * a.factor_total) + "% saturated)";
+        else if (isNum(a.factor_per_layer) && isNum(a.factor_total)) what = " (x" + fmt(a.factor_per_layer) + " per layer, x" + fmt(a.factor_total) + " over " + a.steps + (a.steps === 1 ? " step" : " steps") + (a.basis === "predicted" ? ", mean-field prediction" : "") + ")";
+        var li = el("li", null, el("b", null, sym), span + what + ": " + (a.cause || ""));
         ul.appendChild(li);
       });
       box.appendChild(ul);
+      // the fix is the same for every finding of an init: shown once; so is each remedy
+      var fx = null, said = [];
+      list.forEach(function (a) { if (a && a.fix && !fx) fx = a.fix; });
+      if (fx && typeof fx === "object") {
+        var pred = [];
+        if (isNum(fx.std_factor)) pred.push("std x" + fmt(fx.std_factor) + " over the hidden layers");
+        if (isNum(fx.grad_factor)) pred.push("gradient x" + fmt(fx.grad_factor));
+        if (isNum(fx.cosine)) pred.push("cosine " + fmt(fx.cosine) + " at the last hidden layer");
+        box.appendChild(el("div", { class: "fix" }, "fix: " + fx.init + (isNum(fx.gain) ? " (gain " + fmt(fx.gain) + ": " + (fx.rationale || "") + (pred.length ? "; mean-field check passes: " + pred.join(", ") : "") + ")" : "")));
+      } else if (typeof fx === "string") box.appendChild(el("div", { class: "fix" }, "fix: " + fx));
+      list.forEach(function (a) {
+        if (a && a.remedy && said.indexOf(a.remedy) < 0) { said.push(a.remedy); box.appendChild(el("div", { class: "fix" }, a.remedy)); }
+      });
       s.appendChild(box);
     });
   }

@@ -27,8 +27,8 @@ pub mod meanfield;
 pub use gain::{gain_note, gains, torch_gain, Gains};
 pub use gauss::{expect_normal, expect_normal_with_kinks, GaussHermite};
 pub use meanfield::{
-    chi1, chi_q, correlation_map, critical_point, fixed_point, is_homogeneous, pair_moments,
-    row_pair_moments, row_second_moments, variance_map, CriticalPoint, FixedPoint,
+    chi1, chi_q, correlation_map, critical_point, fixed_point, is_homogeneous, moment_quantiles,
+    pair_moments, row_pair_moments, row_second_moments, variance_map, CriticalPoint, FixedPoint,
     FixedPointStatus, LayerPrediction, LinearSpec, MeanFieldNet, MfLayer, PairMoments,
     FIXED_POINT_MAX_ITER, PAIR_NODES, PREDICT_PAIRS, SIGMA_B2_GRID,
 };
