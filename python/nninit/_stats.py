@@ -103,28 +103,41 @@ class Moments:
     @staticmethod
     def range_of(x: torch.Tensor) -> tuple[float, float]:
         """The finite min and max of ``x`` (``(inf, -inf)`` when none)."""
+        if x.numel() == 0:
+            return math.inf, -math.inf
+        lo, hi = torch.aminmax(x)
+        lo, hi = float(lo), float(hi)
+        if math.isfinite(lo) and math.isfinite(hi):  # NaN or inf anywhere shows here
+            return lo, hi
         f = x[torch.isfinite(x)]
         if f.numel() == 0:
             return math.inf, -math.inf
         return float(f.min()), float(f.max())
 
-    def add(self, x: torch.Tensor, lo: float, hi: float) -> None:
-        """Adds the elements of ``x`` (float64) with histogram range ``[lo, hi]``."""
+    def add(self, x: torch.Tensor, lo: float, hi: float) -> bool:
+        """Adds the elements of ``x`` (float64) with histogram range ``[lo, hi]``; returns
+        whether every element was finite."""
         x = x.reshape(-1)
-        fin = torch.isfinite(x)
-        self.nonfinite += float((~fin).sum())
-        xf = x[fin]
+        s1 = x.sum()
+        if bool(torch.isfinite(s1)):  # every element finite (float64 sums of float32 data)
+            xf = x
+        else:
+            fin = torch.isfinite(x)
+            self.nonfinite += float((~fin).sum())
+            xf = x[fin]
+            s1 = xf.sum()
         self.n += float(xf.numel())
-        self.s1 += float(xf.sum())
-        self.s2 += float((xf * xf).sum())
+        self.s1 += float(s1)
+        self.s2 += float(torch.dot(xf, xf))
         self.zeros += float((xf == 0).sum())
         if self.hist is None:
             self.lo, self.hi = lo, hi
             self.hist = torch.zeros(self.bins, dtype=torch.float64, device=x.device)
         # binning element by element in float64 (two exactly rounded ops): the same bin for
         # a value whichever batch or rank it is in
-        idx = ((xf - self.lo) * (self.bins / (self.hi - self.lo))).floor().clamp_(0, self.bins - 1)
+        idx = (xf - self.lo).mul_(self.bins / (self.hi - self.lo)).floor_().clamp_(0, self.bins - 1)
         self.hist += torch.bincount(idx.to(torch.int64), minlength=self.bins).to(torch.float64)
+        return xf is x
 
     def state(self) -> torch.Tensor:
         h = self.hist.cpu() if self.hist is not None else torch.zeros(self.bins, dtype=torch.float64)
@@ -167,17 +180,20 @@ class LayerAccumulator:
 
     def add(self, x2: torch.Tensor, lo: float, hi: float) -> None:
         """Adds a ``(rows, units)`` float64 batch with histogram range ``[lo, hi]``."""
-        self.act.add(x2, lo, hi)
+        finite = self.act.add(x2, lo, hi)
         self.rows += x2.shape[0]
-        clean = torch.nan_to_num(x2, nan=0.0, posinf=0.0, neginf=0.0)
+        clean = x2 if finite else torch.nan_to_num(x2, nan=0.0, posinf=0.0, neginf=0.0)
         self.unit_s1 += clean.sum(0)
         self.unit_s2 += (clean * clean).sum(0)
         self.unit_nonzero += (x2 != 0).sum(0).to(torch.float64)
         norms = clean.norm(dim=1)
         keep = norms > 0
-        if bool(keep.any()):
-            self.dir_sum += (clean[keep] / norms[keep, None]).sum(0)
-            self.dir_n += float(keep.sum())
+        k = float(keep.sum())
+        if k > 0:
+            # the sum of the unit-norm rows, as one matrix-vector product
+            inv = torch.where(keep, 1.0 / torch.where(keep, norms, 1.0), 0.0)
+            self.dir_sum += inv @ clean
+            self.dir_n += k
         if self.saturation == "tanh":
             self.saturated += float((x2.abs() > SATURATION).sum())
         elif self.saturation == "sigmoid":

@@ -515,39 +515,14 @@ fn detect(act: &ActInfo, v: &[View], input_cosine: Option<f64>, basis: Basis) ->
             } else {
                 "predicted sqrt(prod chi1)"
             };
-            if f < 1.0 / GRAD_THRESHOLD || f > GRAD_THRESHOLD {
-                let vanish = f < 1.0 / GRAD_THRESHOLD;
-                out.push(Finding {
-                    symptom: if vanish {
-                        Symptom::VanishingGradients
-                    } else {
-                        Symptom::Chaos
-                    },
-                    from: a,
-                    to: b,
-                    steps,
-                    per_layer: Some(f.powf(1.0 / steps as f64)),
-                    total: Some(f),
-                    basis: basis_g,
-                    cause: if vanish {
-                        format!(
-                            "the gradient reaching {} is x{} of the one at {} ({what}{chi_txt}): \
-                             ordered phase, the first layers barely learn",
-                            v[a].label,
-                            num(f),
-                            v[b].label
-                        )
-                    } else {
-                        format!(
-                            "the gradient reaching {} is x{} of the one at {} ({what}{chi_txt}): \
-                             chaotic phase, nearby inputs are pushed apart and gradients explode",
-                            v[a].label,
-                            num(f),
-                            v[b].label
-                        )
-                    },
-                });
-            }
+            out.extend(gradient_finding(
+                f,
+                (a, b, steps),
+                (&v[a].label, &v[b].label),
+                basis_g,
+                &format!("{what}{chi_txt}"),
+                true,
+            ));
         }
     }
     // saturation
@@ -576,6 +551,46 @@ fn detect(act: &ActInfo, v: &[View], input_cosine: Option<f64>, basis: Basis) ->
         }
     }
     out
+}
+
+/// The gradient finding for the factor `f` of the gradient std from view `a` back to view
+/// `b` over `steps` layer steps, or `None` within [`GRAD_THRESHOLD`]. `why` says how `f` was
+/// obtained; `phase` adds the mean-field reading (ordered / chaotic phase) to the cause.
+fn gradient_finding(
+    f: f64,
+    (a, b, steps): (usize, usize, usize),
+    (label_a, label_b): (&str, &str),
+    basis: Basis,
+    why: &str,
+    phase: bool,
+) -> Option<Finding> {
+    if f.is_nan() || (1.0 / GRAD_THRESHOLD..=GRAD_THRESHOLD).contains(&f) {
+        return None;
+    }
+    let vanish = f < 1.0 / GRAD_THRESHOLD;
+    let reading = match (vanish, phase) {
+        (true, true) => "ordered phase, the first layers barely learn",
+        (false, true) => "chaotic phase, nearby inputs are pushed apart and gradients explode",
+        (true, false) => "the first layers barely learn",
+        (false, false) => "gradients grow going back, the first layers get the largest updates",
+    };
+    Some(Finding {
+        symptom: if vanish {
+            Symptom::VanishingGradients
+        } else {
+            Symptom::Chaos
+        },
+        from: a,
+        to: b,
+        steps,
+        per_layer: Some(f.powf(1.0 / steps.max(1) as f64)),
+        total: Some(f),
+        basis,
+        cause: format!(
+            "the gradient reaching {label_a} is x{} of the one at {label_b} ({why}): {reading}",
+            num(f)
+        ),
+    })
 }
 
 /// Kaiming normal with the numeric gain `g = 1/√E[φ(z)²]` for `act`, written as
@@ -854,19 +869,26 @@ pub fn advise(obs: &Observation) -> Result<Vec<Advice>> {
     let fix = checked_fix(act, &obs.widths, &obs.input);
     Ok(findings
         .into_iter()
-        .map(|f| Advice {
-            symptom: f.symptom,
-            from_layer: views[f.from].label.clone(),
-            to_layer: views[f.to].label.clone(),
-            steps: f.steps,
-            factor_per_layer: f.per_layer,
-            factor_total: f.total,
-            basis: f.basis,
-            cause: f.cause,
-            remedy: fix.is_none().then(|| remedy(act)),
-            fix: fix.clone(),
-        })
+        .map(|f| f.advice(&views, fix.clone(), fix.is_none().then(|| remedy(act))))
         .collect())
+}
+
+impl Finding {
+    /// The finding as [`Advice`], its span labelled from `views`.
+    fn advice(self, views: &[View], fix: Option<Fix>, remedy: Option<String>) -> Advice {
+        Advice {
+            symptom: self.symptom,
+            from_layer: views[self.from].label.clone(),
+            to_layer: views[self.to].label.clone(),
+            steps: self.steps,
+            factor_per_layer: self.per_layer,
+            factor_total: self.total,
+            basis: self.basis,
+            cause: self.cause,
+            fix,
+            remedy,
+        }
+    }
 }
 
 /// The advice of one init as the CLI prints it (`nninit probe`; the Python probe's `table()`):

@@ -26,8 +26,7 @@
 //! suggested: the advice names the cause and a remedy.
 
 use super::{
-    detect, input_cosine, ActInfo, Advice, Basis, Finding, InputMoments, Observation, Symptom,
-    View, GRAD_THRESHOLD,
+    detect, input_cosine, ActInfo, Advice, Basis, Finding, InputMoments, Observation, Symptom, View,
 };
 use crate::activation::Activation;
 use crate::error::{DiagError, Result};
@@ -259,60 +258,26 @@ pub fn advise_module(run: &ModuleRun) -> Result<Vec<Advice>> {
                 if gb > 0.0 {
                     let f = ((ga / gb).powi(2) * la.units.max(1) as f64 / lb.units.max(1) as f64)
                         .sqrt();
-                    let steps = chain.len() - 1;
-                    if !(1.0 / GRAD_THRESHOLD..=GRAD_THRESHOLD).contains(&f) {
-                        let vanish = f < 1.0 / GRAD_THRESHOLD;
-                        findings.push(Finding {
-                            symptom: if vanish {
-                                Symptom::VanishingGradients
-                            } else {
-                                Symptom::Chaos
-                            },
-                            from: a,
-                            to: b,
-                            steps,
-                            per_layer: Some(f.powf(1.0 / steps as f64)),
-                            total: Some(f),
-                            basis: Basis::Measured,
-                            cause: format!(
-                                "the gradient reaching {} is x{} of the one at {} (measured \
-                                 std(dL/dh), width-corrected): {}",
-                                la.name,
-                                super::num(f),
-                                lb.name,
-                                if vanish {
-                                    "the first layers barely learn"
-                                } else {
-                                    "gradients grow going back, the first layers get the \
-                                     largest updates"
-                                }
-                            ),
-                        });
-                    }
+                    findings.extend(super::gradient_finding(
+                        f,
+                        (a, b, chain.len() - 1),
+                        (&la.name, &lb.name),
+                        Basis::Measured,
+                        "measured std(dL/dh), width-corrected",
+                        false,
+                    ));
                 }
             }
         }
     }
     Ok(findings
         .into_iter()
-        .map(|f| {
-            let cause = if residual {
-                residual_cause(&f, &views)
-            } else {
-                f.cause
-            };
-            Advice {
-                symptom: f.symptom,
-                from_layer: views[f.from].label.clone(),
-                to_layer: views[f.to].label.clone(),
-                steps: f.steps,
-                factor_per_layer: f.per_layer,
-                factor_total: f.total,
-                basis: f.basis,
-                cause,
-                fix: None,
-                remedy: Some(remedy(f.symptom, residual)),
+        .map(|mut f| {
+            if residual {
+                f.cause = residual_cause(&f, &views);
             }
+            let r = remedy(f.symptom, residual);
+            f.advice(&views, None, Some(r))
         })
         .collect())
 }
