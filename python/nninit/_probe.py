@@ -98,24 +98,43 @@ def _input_moments(batch) -> dict | None:
             "pairs": pairs.cpu().tolist()}
 
 
+def _is_parametrization(name: str) -> bool:
+    """A module of ``torch.nn.utils.parametrize`` (weight_norm, spectral_norm, ...): it computes
+    a weight, not an activation."""
+    return name == "parametrizations" or name.startswith("parametrizations.") or ".parametrizations" in name
+
+
+def _children(m: torch.nn.Module):
+    """The children that run on activations (a parametrized module's ``parametrizations``
+    container is not one)."""
+    return [(k, c) for k, c in m.named_children() if k != "parametrizations"]
+
+
+def _is_leaf(m: torch.nn.Module) -> bool:
+    return not _children(m)
+
+
 def find_blocks(model: torch.nn.Module, patterns=None) -> list[str]:
-    """Names of the modules ``probe`` records as blocks (residual-block outputs): children of
-    an ``nn.ModuleList``, and children with children of an ``nn.Sequential``; or, with
-    ``patterns``, every module whose name matches one of the globs."""
+    """Names of the modules ``probe`` records as blocks (residual-block outputs): the children
+    of an ``nn.ModuleList`` or ``nn.Sequential`` that have children of their own and are not
+    plain containers (an ``nn.Sequential``, ``nn.ModuleList`` or ``nn.ModuleDict`` runs its
+    layers one after the other and a single layer has no inside, so neither has a residual
+    path); or, with ``patterns``, every module whose name matches one of the globs."""
     names = []
     if patterns is not None:
         for name, m in model.named_modules():
-            if name and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            if name and not _is_parametrization(name) and any(fnmatch.fnmatchcase(name, p) for p in patterns):
                 names.append(name)
         return names
+    containers = (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)
     for name, m in model.named_modules():
-        if isinstance(m, torch.nn.ModuleList):
-            names.extend(f"{name}.{k}" if name else k for k, _ in m.named_children())
-        elif isinstance(m, torch.nn.Sequential):
+        if _is_parametrization(name):
+            continue
+        if isinstance(m, (torch.nn.ModuleList, torch.nn.Sequential)):
             names.extend(
                 f"{name}.{k}" if name else k
-                for k, c in m.named_children()
-                if any(True for _ in c.children())
+                for k, c in _children(m)
+                if not isinstance(c, containers) and not _is_leaf(c)
             )
     return names
 
@@ -133,8 +152,9 @@ def _first_tensor(out):
 class _Recorder:
     """Forward hooks on the leaves and blocks of ``model``; one accumulator per (module, call)."""
 
-    def __init__(self, model, blocks, feature_dim, grads, grad_scale):
+    def __init__(self, model, blocks, feature_dim, grads, grad_scale, training_only=False):
         self.model = model
+        self.training_only = training_only  # watch: forwards under no_grad are evaluation
         self.feature_dim = feature_dim
         self.grads = grads
         self.grad_scale = grad_scale
@@ -144,7 +164,9 @@ class _Recorder:
         self.handles = []
         block_set = set(blocks)
         for name, m in model.named_modules():
-            leaf = not any(True for _ in m.children())
+            if _is_parametrization(name):
+                continue
+            leaf = _is_leaf(m)
             if not name and not leaf:
                 continue
             if leaf or name in block_set:
@@ -155,6 +177,8 @@ class _Recorder:
         sat = _saturation_kind(module)
 
         def hook(_m, _inp, out):
+            if self.training_only and not torch.is_grad_enabled():
+                return
             t = _first_tensor(out)
             if t is None or not t.is_floating_point():
                 return
@@ -219,6 +243,8 @@ def _label(init, k) -> str:
             return AS_IS
         from . import _nninit
 
+        if init in _nninit.recipe_names():
+            return init
         return _nninit.canonical_init(init)
     if callable(init):
         return getattr(init, "__name__", f"init {k + 1}")
@@ -227,7 +253,19 @@ def _label(init, k) -> str:
 
 def _feature_dim_fn(feature_dim):
     if feature_dim is not None:
-        return lambda t: feature_dim
+        if isinstance(feature_dim, bool) or not isinstance(feature_dim, int):
+            raise TypeError(f"feature_dim must be an int (the units dim of module outputs), got {feature_dim!r}")
+
+        def fd(t):
+            if t.dim() >= 2 and not -t.dim() <= feature_dim < t.dim():
+                raise ValueError(
+                    f"feature_dim={feature_dim} is out of range for a module output of shape "
+                    f"{tuple(t.shape)} (dims -{t.dim()}..{t.dim() - 1}); pass the units dim, or "
+                    "None for the default (1 for 4-d/5-d outputs, else the last)"
+                )
+            return feature_dim
+
+        return fd
     # channels-first images and volumes (B, C, H, W[, D]); otherwise the last dim
     return lambda t: 1 if t.dim() in (4, 5) else -1
 
@@ -258,7 +296,18 @@ class ProbeReport:
 
     def table(self, stats=("std", "signal", "correlation"), blocks_only: bool = False) -> str:
         """Text tables as the CLI prints them: one per statistic (rows: module outputs, columns:
-        inits), then gradient tables (with ``loss_fn``) and the advice."""
+        inits), then gradient tables (with ``loss_fn``) and the advice. ``stats``: one name or
+        a sequence of names of ``std``, ``mean``, ``signal``, ``bias_spread``, ``correlation``,
+        ``frac_zero``, ``frac_dead``, ``frac_saturated``, ``grad_std`` (``ValueError`` for
+        others)."""
+        from ._render import STAT_TITLES
+
+        if isinstance(stats, str):
+            stats = (stats,)
+        bad = [x for x in stats if x not in STAT_TITLES]
+        if bad:
+            names = ", ".join(STAT_TITLES)
+            raise ValueError(f"table: unknown statistic(s) {', '.join(map(repr, bad))}; expected some of: {names}")
         return table_text(self.document(), stats, blocks_only)
 
     def __str__(self) -> str:
@@ -294,10 +343,16 @@ def _write_atomic(path: str, text: str) -> None:
 
     path = os.fspath(path)
     d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d):
+        raise FileNotFoundError(f"cannot write {path}: the directory {d} does not exist")
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".nninit-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        # mkstemp makes the file 0600: give it the mode of a file made with open()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -354,10 +409,26 @@ def probe(
         raise TypeError(f"probe expects a torch.nn.Module, got {type(model).__name__}")
     if isinstance(inits, dict):
         entries = list(inits.items())
+        for label, _ in entries:
+            if not isinstance(label, str):
+                raise TypeError(f"probe: the labels of an inits dict must be strings, got {label!r}")
     else:
         if isinstance(inits, str):
             inits = [inits]
-        entries = [(_label(i, k), i) for k, i in enumerate(inits)]
+        entries = []
+        for k, i in enumerate(inits):
+            label = _label(i, k)
+            if any(label == e[0] for e in entries):
+                if isinstance(i, str):
+                    raise ValueError(f"probe: init {label!r} is given twice (each init is one column)")
+                n = 2
+                while any(f"{label} ({n})" == e[0] for e in entries):
+                    n += 1
+                label = f"{label} ({n})"
+            entries.append((label, i))
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+        raise ValueError(f"probe: seed must be an int in [0, 2**64), got {seed!r}")
+    _check_batch(batch)
     for label, init in entries:
         if not (isinstance(init, str) or callable(init) or isinstance(init, (list, tuple))):
             raise TypeError(
@@ -384,6 +455,7 @@ def probe(
             with torch.random.fork_rng(devices=devices):
                 torch.manual_seed(seed)
                 _apply_init(model, init, seed)
+                _check_same_parameters(model, params, label)
                 rec = _Recorder(model, block_names, fdim, loss_fn is not None, 1.0 / world)
                 try:
                     with torch.set_grad_enabled(loss_fn is not None):
@@ -391,6 +463,17 @@ def probe(
                         loss = None
                         if loss_fn is not None:
                             loss_t = loss_fn(out)
+                            if not isinstance(loss_t, torch.Tensor) or loss_t.numel() != 1:
+                                raise TypeError(
+                                    "probe: loss_fn must return a scalar tensor (it is "
+                                    f"back-propagated), got {type(loss_t).__name__}"
+                                    + (f" of shape {tuple(loss_t.shape)}" if isinstance(loss_t, torch.Tensor) else "")
+                                )
+                            if not loss_t.requires_grad:
+                                raise ValueError(
+                                    "probe: the loss does not require grad (no trainable parameter "
+                                    "reaches it: a frozen model?); probe it without loss_fn"
+                                )
                             loss_t.backward()
                             loss = _mean_over_ranks(float(loss_t.detach()), world)
                 finally:
@@ -416,6 +499,48 @@ def probe(
         "blocks": block_names,
     }
     return ProbeReport(runs, meta)
+
+
+def _tensors(batch):
+    if isinstance(batch, torch.Tensor):
+        yield batch
+    elif isinstance(batch, dict):
+        for v in batch.values():
+            yield from _tensors(v)
+    elif isinstance(batch, (tuple, list)):
+        for v in batch:
+            yield from _tensors(v)
+
+
+def _check_batch(batch) -> None:
+    """An empty batch, or non-finite inputs, would only give NaN statistics and wrong advice."""
+    for t in _tensors(batch):
+        if t.is_meta:
+            continue
+        if t.dim() >= 1 and t.shape[0] == 0:
+            raise ValueError(f"probe: the batch is empty (a tensor of shape {tuple(t.shape)}); pass at least 2 examples")
+        if t.is_floating_point() and type(t).__name__ != "DTensor" and not bool(torch.isfinite(t).all()):
+            raise ValueError("probe: the batch contains NaN or inf values; the statistics and advice "
+                             "would describe them, not the init")
+
+
+def _check_same_parameters(model, params, label) -> None:
+    """A callable init must initialise in place: a replaced or added parameter would not be
+    restored (and an optimizer would lose it). The original objects are put back first."""
+    now = dict(model.named_parameters())
+    before = dict(params)
+    changed = [n for n, p in before.items() if now.get(n) is not p]
+    added = [n for n in now if n not in before]
+    if not changed and not added:
+        return
+    for n in changed:
+        mod, _, leaf = n.rpartition(".")
+        setattr(model.get_submodule(mod) if mod else model, leaf, before[n])
+    what = (f"replaced {', '.join(changed)}" if changed else "") + ("; " if changed and added else "") + \
+        (f"added {', '.join(added)}" if added else "")
+    raise ValueError(f"probe: init {label!r} {what}: an init must fill the existing parameters in place "
+                     "(e.g. with torch.no_grad(): p.copy_(...)); the original parameters were put back"
+                     + (" (added modules were not removed)" if added else ""))
 
 
 def _mean_over_ranks(x: float, world: int) -> float:

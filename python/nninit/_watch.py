@@ -22,8 +22,10 @@ included; Karpathy's makemore plots ``log10`` of it against -3). Without an opti
 
 At a watched step (steps 0, every, 2·every, ...) forward hooks are put on the model's leaves and
 blocks (as in :func:`nninit.torch.probe`) before its forward and taken off at its optimizer
-step, so the steps in between run with no hooks at all. Every forward between those two points
-is pooled (gradient-accumulation micro-batches; also an evaluation forward, if one runs there).
+step, so the steps in between run with no hooks at all. Every forward with gradients enabled
+between those two points is pooled (gradient-accumulation micro-batches); forwards under
+``torch.no_grad()`` or ``torch.inference_mode()`` (an evaluation after ``optimizer.step()``)
+are not recorded.
 Under ``torch.distributed`` the statistics are reduced over ranks (as in ``probe``) and rank 0
 writes the file.
 
@@ -83,7 +85,8 @@ class Watch:
     # ------------------------------------------------------------------ the step cycle
     def _arm(self):
         if self.n % self.every == 0 and self._rec is None:
-            self._rec = _Recorder(self.model, self.blocks, self.fdim, True, 1.0 / _stats._dist_world())
+            self._rec = _Recorder(self.model, self.blocks, self.fdim, True, 1.0 / _stats._dist_world(),
+                                  training_only=True)
             self._loss = None
 
     def _params(self):
@@ -130,8 +133,21 @@ class Watch:
         self._finish(paccs)
 
     def loss(self, value):
-        """Records the loss of the current step (kept only at watched steps)."""
+        """Records the loss of the current step (kept only at watched steps). Call it after
+        the backward pass and **before** ``optimizer.step()``: after the step the watch has
+        moved to the next step, and a loss given then (before any forward of that step) is not
+        recorded, with a warning."""
         if self._rec is not None:
+            if not self._rec.order:
+                import warnings
+
+                warnings.warn(
+                    "Watch.loss() was called before any forward of the watched step: the loss of "
+                    "the step that just ended is not recorded; call w.loss(loss) before "
+                    "optimizer.step() (or pass it to w.step(loss))",
+                    stacklevel=2,
+                )
+                return
             self._loss = float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
 
     def _finish(self, paccs):
@@ -208,7 +224,19 @@ def watch_document(records: list[dict], name: str, every: int) -> dict:
 def load_watch(path) -> dict:
     """The report document of a watch file (JSON lines as :class:`Watch` writes them)."""
     with open(path, encoding="utf-8") as f:
-        lines = [json.loads(s) for s in f if s.strip()]
+        raw = [(i + 1, s) for i, s in enumerate(f) if s.strip()]
+    lines = []
+    for k, (no, s) in enumerate(raw):
+        try:
+            lines.append(json.loads(s))
+        except json.JSONDecodeError as e:
+            if k == len(raw) - 1 and not s.endswith("\n"):
+                import warnings
+
+                warnings.warn(f"{path}: line {no} is cut off (a run stopped while writing it): "
+                              "left out", stacklevel=2)
+                break
+            raise ValueError(f"{path}: line {no} is not JSON ({e.msg}); not an nninit watch file?") from None
     if not lines or lines[0].get("nninit_watch") != 1:
         raise ValueError(f"{path}: not an nninit watch file (no {{\"nninit_watch\": 1}} header line)")
     head = lines[0]

@@ -178,9 +178,11 @@ def test_blocks_and_repeated_calls():
     b0 = next(l for l in layers if l["name"] == "blocks.0")
     a2 = next(l for l in layers if l["name"] == "blocks.0.act#2")
     assert b0["std"] == a2["std"] and b0["hist"] == a2["hist"]
-    # a ResNet-style nn.Sequential of blocks, and blocks named by glob
-    seq = nn.Sequential(nn.Linear(8, 16), nn.Sequential(nn.Linear(16, 16), nn.ReLU()), nn.ReLU())
+    # a ResNet-style nn.Sequential of blocks (a block is a module with an inside; a plain
+    # nn.Sequential grouping or a single layer has no residual path), and blocks named by glob
+    seq = nn.Sequential(nn.Linear(8, 16), Block(16), nn.Sequential(nn.Linear(16, 16), nn.ReLU()), nn.ReLU())
     assert nt.find_blocks(seq) == ["1"]
+    assert nt.find_blocks(nn.ModuleList([nn.Linear(2, 2), Block(2)])) == ["1"]
     assert nt.find_blocks(model, ["blocks.*.fc1"]) == ["blocks.0.fc1", "blocks.1.fc1", "blocks.2.fc1"]
 
 

@@ -225,3 +225,184 @@ def test_advice_input_errors_are_value_errors():
     # NaN statistics are sent as null, not as invalid JSON
     run = {"layers": [{"name": "0", "kind": "Linear", "units": 4, "std": float("nan"), "nonfinite": 3}]}
     assert _advice.advise(run)[0]["symptom"] == "overflow"
+
+
+# ------------------------------------------------- break-it findings (each failed before)
+
+
+def test_nested_sequential_is_not_a_residual_stream():
+    """Sequential(Sequential(Linear, act), ...) has no skip: the plain-MLP advice, not blocks."""
+    torch.manual_seed(0)
+    nested = nn.Sequential(*[nn.Sequential(nn.Linear(64, 64), nn.Tanh()) for _ in range(8)], nn.Linear(64, 10))
+    flat = nn.Sequential(*[m for blk in list(nested)[:-1] for m in blk], nested[-1])
+    assert nt.find_blocks(nested) == []
+    x = torch.randn(64, 64)
+    a = nt.probe(nested, x, inits=["normal:1", "xavier_normal"]).runs
+    b = nt.probe(flat, x, inits=["normal:1", "xavier_normal"]).runs
+    for ra, rb in zip(a, b):
+        assert [v["symptom"] for v in ra["advice"]] == [v["symptom"] for v in rb["advice"]]
+        assert not any("residual" in v["cause"] for v in ra["advice"])
+    assert any(v["symptom"] == "saturation" for v in a[0]["advice"])
+    assert a[1]["advice"] == []
+
+
+def test_parametrized_weights_are_not_recorded_as_outputs():
+    from torch.nn.utils.parametrizations import weight_norm
+
+    torch.manual_seed(0)
+    m = nn.Sequential(weight_norm(nn.Linear(8, 8)), nn.ReLU(), nn.Linear(8, 2))
+    rep = nt.probe(m, torch.randn(16, 8), inits=["as-is"])
+    names = [l["name"] for l in rep.runs[0]["layers"]]
+    assert names == ["0", "1", "2"], names
+    assert not any(l["block"] for l in rep.runs[0]["layers"])
+    assert not any("residual" in a["cause"] for a in rep.runs[0]["advice"])
+
+
+def test_functional_activations_use_the_weight_layers_as_the_chain():
+    class F2(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ls = nn.ModuleDict({f"l{i}": nn.Linear(64, 64) for i in range(8)})
+
+        def forward(self, x):
+            for l in self.ls.values():
+                x = torch.tanh(l(x))
+            return x
+
+    torch.manual_seed(0)
+    # tanh's gain 5/3 keeps the pre-activations' scale; N(0, 0.01^2) shrinks it 10x per layer
+    rep = nt.probe(F2(), torch.randn(64, 64), inits=["normal:0.01", "kaiming_normal:nonlinearity=tanh"])
+    small, good = rep.runs
+    assert any(a["symptom"] == "vanishing" for a in small["advice"]), small["advice"]
+    assert not any(a["symptom"] == "vanishing" for a in good["advice"]), good["advice"]
+
+
+def test_zero_readout_is_not_constant_weights():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    x = torch.rand(128, 1, 28, 28)
+    y = torch.randint(0, 10, (128,))
+    rep = nt.probe(m, x, inits={"zero readout": [("5.weight", "zeros"), ("*.bias", "zeros"), ("*", "kaiming_normal")],
+                                "all zeros": "zeros"}, loss_fn=lambda o: F.cross_entropy(o, y))
+    zr, allz = rep.runs
+    assert zr["advice"] == [], zr["advice"]
+    assert allz["advice"][0]["symptom"] == "constant_weights"
+
+
+def test_degenerate_batches():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2))
+    one = nt.probe(m, torch.randn(1, 8), inits=["kaiming_uniform"]).runs[0]
+    assert not any(a["symptom"] == "collapse" for a in one["advice"]), one["advice"]
+    with pytest.raises(ValueError, match="empty"):
+        nt.probe(m, torch.randn(0, 8))
+    x = torch.randn(4, 8)
+    x[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        nt.probe(m, x)
+
+
+def test_recipe_names_are_inits():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    try:
+        from probe_examples import GPT
+    finally:
+        sys.path.pop(0)
+    torch.manual_seed(0)
+    g = GPT(layers=2, d=32, heads=2, ctx=16)
+    idx = torch.randint(0, 256, (2, 16))
+    rep = nt.probe(g, idx, inits=["nanogpt", "as-is"])
+    assert [r["name"] for r in rep.runs] == ["nanogpt", "as-is"]
+
+
+def test_a_callable_that_replaces_a_parameter_is_refused_and_undone():
+    m = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
+    w0 = m[0].weight
+    before = w0.detach().clone()
+
+    def bad(mod):
+        mod[0].weight = nn.Parameter(torch.zeros(8, 8))
+
+    with pytest.raises(ValueError, match="replaced 0.weight"):
+        nt.probe(m, torch.randn(16, 8), inits=[bad])
+    assert m[0].weight is w0 and torch.equal(w0.detach(), before)
+
+
+def test_files_get_the_umask_mode(tmp_path):
+    m = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
+    rep = nt.probe(m, torch.randn(16, 8))
+    old = os.umask(0o022)
+    try:
+        rep.html(tmp_path / "r.html")
+        rep.plot(tmp_path / "r.svg")
+    finally:
+        os.umask(old)
+    for f in ("r.html", "r.svg"):
+        assert (tmp_path / f).stat().st_mode & 0o777 == 0o644
+    with pytest.raises(FileNotFoundError, match="/nonexistent"):
+        rep.plot("/nonexistent/x.svg")
+
+
+def test_argument_errors():
+    m = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
+    x = torch.randn(16, 8)
+    rep = nt.probe(m, x)
+    assert "activation std" in rep.table(stats="std")
+    with pytest.raises(ValueError, match="unknown statistic"):
+        rep.table(stats=("bogus",))
+    with pytest.raises(TypeError, match="labels"):
+        nt.probe(m, x, inits={1: "zeros"})
+    with pytest.raises(ValueError, match="twice"):
+        nt.probe(m, x, inits=["zeros", "zeros"])
+    assert [r["name"] for r in nt.probe(m, x, inits=[lambda _: None, lambda _: None]).runs] == \
+        ["<lambda>", "<lambda> (2)"]
+    with pytest.raises(ValueError, match="seed"):
+        nt.probe(m, x, seed=2**64)
+    with pytest.raises(ValueError, match="feature_dim=-7"):
+        nt.probe(m, x, feature_dim=-7)
+    with pytest.raises(TypeError, match="scalar tensor"):
+        nt.probe(m, x, loss_fn=lambda o: 1.0)
+
+
+def test_watch_skips_evaluation_forwards_and_warns_on_a_late_loss():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))
+    X, Y = torch.randn(256, 32), torch.randint(0, 10, (256,))
+    opt = torch.optim.SGD(m.parameters(), lr=0.0)
+    w = nt.watch(m, optimizer=opt, every=1)
+    for _ in range(3):
+        opt.zero_grad()
+        loss = F.cross_entropy(m(X[:16]), Y[:16])
+        loss.backward()
+        opt.step()
+        with pytest.warns(UserWarning, match="before optimizer.step"):
+            w.loss(loss)  # too late: the watch is on the next step
+        m.eval()
+        with torch.no_grad():
+            m(X * 100)
+        m.train()
+    w.close()
+    recs = [r for r in w.records if "step" in r]
+    assert [r["layers"][0]["rows"] for r in recs] == [16, 16, 16]
+    assert len({round(r["layers"][0]["std"], 12) for r in recs}) == 1  # lr 0: the same weights
+
+
+def test_load_watch_leaves_out_a_cut_off_last_line(tmp_path):
+    m = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
+    opt = torch.optim.SGD(m.parameters(), lr=0.1)
+    p = tmp_path / "w.jsonl"
+    with nt.watch(m, optimizer=opt, every=1, path=str(p)):
+        for _ in range(3):
+            opt.zero_grad()
+            m(torch.randn(4, 8)).sum().backward()
+            opt.step()
+    text = p.read_text()
+    p.write_text(text[: len(text) - 40])  # the last line cut off mid-write
+    with pytest.warns(UserWarning, match="cut off"):
+        doc = nt.load_watch(str(p))
+    assert len(doc["runs"][0]["steps"]) == 2
+    (tmp_path / "bad.jsonl").write_text(text.splitlines()[0] + "\n{oops\n" + text.splitlines()[1] + "\n")
+    with pytest.raises(ValueError, match="line 2"):
+        nt.load_watch(str(tmp_path / "bad.jsonl"))

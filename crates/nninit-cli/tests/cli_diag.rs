@@ -368,3 +368,25 @@ fn deep_tanh_five_thirds_is_flagged_as_chaos() {
     let g = c["fix"]["grad_factor"].as_f64().unwrap();
     assert!(g > 0.1 && g < 10.0, "{c:?}");
 }
+
+/// One image (`--batch 1`): nothing can be compared across inputs, so a healthy init is not
+/// called "collapse" (found by a break-it pass: every init was flagged).
+#[test]
+fn batch_of_one_is_not_collapse() {
+    let v = json_of(&[
+        "probe",
+        "--json",
+        "--batch",
+        "1",
+        "--init",
+        "kaiming_uniform,kaiming_normal",
+    ]);
+    for init in v["inits"].as_array().unwrap() {
+        let s = symptoms(init);
+        assert!(
+            !s.contains(&"collapse".to_string()),
+            "{}: {s:?}",
+            init["init"]
+        );
+    }
+}

@@ -225,6 +225,8 @@ struct Finding {
 }
 
 fn measured_views(obs: &Observation) -> Vec<View> {
+    // one example: nothing to compare across inputs (no signal, no cosine)
+    let across = obs.input.second_moments.len() != 1;
     obs.layers
         .iter()
         .enumerate()
@@ -233,8 +235,8 @@ fn measured_views(obs: &Observation) -> Vec<View> {
             linear: l.kind == "Linear",
             width: l.width,
             std: l.std,
-            signal: Some(l.signal),
-            cosine: l.mean_cosine,
+            signal: across.then_some(l.signal),
+            cosine: l.mean_cosine.filter(|_| across),
             dead: l.frac_dead_units,
             saturated: l.frac_saturated,
             nonfinite: l.frac_nonfinite > 0.0 || !l.std.is_finite(),
@@ -323,12 +325,22 @@ fn detect(act: &ActInfo, v: &[View], input_cosine: Option<f64>, basis: Basis) ->
     let mut out = vec![];
     let h = hidden(v);
     let lin: Vec<usize> = (0..v.len()).filter(|&i| v[i].linear).collect();
-    // constant weights
-    let constant: Vec<usize> = lin
-        .iter()
-        .copied()
+    // constant weights; a zero readout alone (the last weight layer, e.g. muP's
+    // readout_zero_init) breaks no symmetry: the hidden units still differ, and its rows get
+    // different gradients from the first step
+    let mut constant: Vec<usize> = (0..v.len())
         .filter(|&i| v[i].weight_std == Some(0.0))
         .collect();
+    let zero_readout = lin.last().is_some_and(|&r| v[r].weight_std == Some(0.0));
+    if zero_readout && constant.len() == 1 {
+        constant.clear();
+    }
+    // the gradient rule looks through a zero readout (its chi1 is 0 only at step 0)
+    let lin: Vec<usize> = if zero_readout && constant.is_empty() {
+        lin[..lin.len() - 1].to_vec()
+    } else {
+        lin
+    };
     if let (Some(&a), Some(&b)) = (constant.first(), constant.last()) {
         let names: Vec<&str> = constant.iter().map(|&i| v[i].label.as_str()).collect();
         out.push(Finding {

@@ -9,7 +9,8 @@
 //!   [`RESIDUAL_FACTOR_THRESHOLD`](super::RESIDUAL_FACTOR_THRESHOLD) (2x) either way;
 //! * else two or more **activation modules** (`ReLU`, `Tanh`, ...) — the chain is their
 //!   outputs, and the activation is theirs when they are all of one kind;
-//! * else every recorded output that is not a weight layer.
+//! * else every recorded output that is not a weight layer, or, when there are fewer than two
+//!   (activations called as functions, `torch.tanh(layer(x))`), the weight layers' outputs.
 //!
 //! The **weight layers** (`Linear`, `Conv1d/2d/3d`, `ConvTranspose*`, `Bilinear`) carry the
 //! constant-weights rule. Gradients are compared along the chain (the gradient of the loss
@@ -145,13 +146,15 @@ fn finite(x: Option<f64>) -> Option<f64> {
 
 fn view(l: &ModuleOutput, linear: bool) -> View {
     let std = l.std.unwrap_or(f64::NAN);
+    // one row: nothing to compare across inputs
+    let across = l.rows.is_none_or(|r| r >= 2.0);
     View {
         label: l.name.clone(),
         linear,
         width: l.units,
         std,
-        signal: finite(l.signal),
-        cosine: finite(l.correlation),
+        signal: finite(l.signal).filter(|_| across),
+        cosine: finite(l.correlation).filter(|_| across),
         dead: finite(l.frac_dead).unwrap_or(0.0),
         saturated: finite(l.frac_saturated).unwrap_or(0.0),
         nonfinite: l.nonfinite.is_some_and(|n| n > 0.0) || !std.is_finite(),
@@ -223,9 +226,15 @@ pub fn advise_module(run: &ModuleRun) -> Result<Vec<Advice>> {
         };
         (acts, info, false)
     } else {
-        let rest = (0..first.len())
+        let mut rest: Vec<usize> = (0..first.len())
             .filter(|&i| !is_weight_layer(&first[i].kind) && !is_passthrough(&first[i].kind))
             .collect();
+        if rest.len() < 2 {
+            // activations called as functions (torch.tanh(...)): the weight layers' outputs
+            rest = (0..first.len())
+                .filter(|&i| is_weight_layer(&first[i].kind))
+                .collect();
+        }
         let info = ActInfo {
             text: "the layers".into(),
             relu_like: false,
