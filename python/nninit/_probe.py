@@ -316,6 +316,7 @@ class ProbeReport:
     def plot(self, path: str) -> None:
         """Writes an SVG chart: std, signal and correlation per module output (and gradient std
         with ``loss_fn``), one line per init."""
+        _check_suffix(path, (".svg",), "plot", "an SVG chart")
         svg = render_svg(_clean(self.document()))
         _write_atomic(path, svg)
 
@@ -323,6 +324,7 @@ class ProbeReport:
         """Writes one self-contained HTML report (no network: inline CSS, JS and SVG)."""
         from . import _nninit
 
+        _check_suffix(path, (".html", ".htm"), "html", "an HTML page")
         _write_atomic(path, _nninit.render_html(self.to_json()))
 
 
@@ -335,6 +337,13 @@ def _clean(x):
     if isinstance(x, (list, tuple)):
         return [_clean(v) for v in x]
     return x
+
+
+def _check_suffix(path, suffixes, what, kind) -> None:
+    import os
+
+    if not os.fspath(path).lower().endswith(suffixes):
+        raise ValueError(f"{what}: {os.fspath(path)!r} must end in {' or '.join(suffixes)}: it is written as {kind}")
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -445,6 +454,7 @@ def probe(
     buffers = list(model.named_buffers())
     saved = [(t, _stats.local_tensor(t).detach().clone()) for _, t in params + buffers]
     saved_grads = [(p, p.grad) for _, p in params]
+    saved_grads += [(t, t.grad) for t in _tensors(batch) if t.requires_grad and t.is_leaf]
     devices = sorted({p.device.index for _, p in params if p.device.type == "cuda"})
     inputs = _input_moments(batch)
     runs = []

@@ -43,7 +43,7 @@ import json
 import torch
 
 from . import _stats
-from ._probe import _clean, _feature_dim_fn, _Recorder, _write_atomic, find_blocks
+from ._probe import _check_suffix, _clean, _feature_dim_fn, _Recorder, _write_atomic, find_blocks
 
 
 class Watch:
@@ -207,6 +207,7 @@ class Watch:
         """Writes the HTML report of the records so far (see :func:`nninit.torch.probe`)."""
         from . import _nninit
 
+        _check_suffix(path, (".html", ".htm"), "html", "an HTML page")
         _write_atomic(path, _nninit.render_html(json.dumps(_clean(self.document()), allow_nan=False)))
 
 

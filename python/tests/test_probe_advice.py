@@ -406,3 +406,14 @@ def test_load_watch_leaves_out_a_cut_off_last_line(tmp_path):
     (tmp_path / "bad.jsonl").write_text(text.splitlines()[0] + "\n{oops\n" + text.splitlines()[1] + "\n")
     with pytest.raises(ValueError, match="line 2"):
         nt.load_watch(str(tmp_path / "bad.jsonl"))
+
+
+def test_output_suffixes_and_batch_grads():
+    m = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
+    x = torch.randn(16, 8, requires_grad=True)
+    rep = nt.probe(m, x, loss_fn=lambda o: o.sum())
+    assert x.grad is None, "probe left a gradient on the batch"
+    with pytest.raises(ValueError, match=r"\.svg"):
+        rep.plot("x.png")
+    with pytest.raises(ValueError, match=r"\.html"):
+        rep.html("x.txt")
