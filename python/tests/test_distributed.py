@@ -4,7 +4,10 @@ are bit-identical to a single-process fill, for raw DTensors and for a small Lla
 on the meta device under no wrapping, FSDP2, TP and FSDP2 x TP."""
 
 import os
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -18,61 +21,15 @@ pytestmark = pytest.mark.skipif(
     not dist.is_available() or not dist.is_gloo_available(), reason="torch.distributed with gloo"
 )
 
-SEED = 1234
 
 
 # ------------------------------------------------------------------------------ model
+# The model, rules and layouts are scripts/check_layouts.py's (the same check under torchrun).
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from check_layouts import RULES, SEED, TinyLlama, laid_out_init, reference_state  # noqa: E402
 
-class RMSNorm(nn.Module):
-    def __init__(self, dim):
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(dim))
-
-
-class Block(nn.Module):
-    # sizes chosen to shard unevenly: 36 / 4 ranks = 9 each, 52 -> 13, 70 rows -> 18,18,18,16
-    def __init__(self, dim=36, hidden=70):
-        super().__init__()
-        self.attention_norm = RMSNorm(dim)
-        self.wq = nn.Linear(dim, dim, bias=False)
-        self.wk = nn.Linear(dim, dim, bias=False)
-        self.wv = nn.Linear(dim, dim, bias=False)
-        self.wo = nn.Linear(dim, dim, bias=False)
-        self.ffn_norm = RMSNorm(dim)
-        self.w1 = nn.Linear(dim, hidden, bias=False)
-        self.w3 = nn.Linear(dim, hidden, bias=False)
-        self.w2 = nn.Linear(hidden, dim, bias=True)
-
-
-class TinyLlama(nn.Module):
-    def __init__(self, vocab=67, dim=36, layers=2):
-        super().__init__()
-        self.tok_embeddings = nn.Embedding(vocab, dim)
-        self.layers = nn.ModuleList(Block(dim) for _ in range(layers))
-        self.norm = RMSNorm(dim)
-        self.output = nn.Linear(dim, vocab, bias=False)
-        # a buffer init_module must leave alone
-        self.register_buffer("freqs", torch.arange(4.0), persistent=False)
-
-
-RULES = [
-    ("*norm.weight", "ones"),
-    ("*.bias", "zeros"),
-    ("tok_embeddings.weight", "normal:0.02"),
-    ("output.weight", "trunc_normal:mean=0,std=0.1667,a=-0.5,b=0.5"),
-    ("*.w2.weight", "trunc_normal:0.02"),
-    ("*.wo.weight", "kaiming_uniform:a=2.23606797749979"),
-    ("*", "xavier_normal"),
-]
-
-
-def reference_state():
-    with torch.device("meta"):
-        m = TinyLlama()
-    m.to_empty(device="cpu")
-    nt.init_module(m, RULES, seed=SEED)
-    return {k: v.clone() for k, v in m.state_dict().items() if k != "freqs"}
+sys.path.pop(0)
 
 
 # ---------------------------------------------------------------------- worker processes
@@ -135,45 +92,9 @@ def raw_reference():
     }
 
 
-def _tp_plan():
-    from torch.distributed.tensor.parallel import ColwiseParallel, RowwiseParallel
-
-    plan = {"tok_embeddings": RowwiseParallel(), "output": ColwiseParallel()}
-    for i in range(2):
-        for n in ("wq", "wk", "wv", "w1", "w3"):
-            plan[f"layers.{i}.{n}"] = ColwiseParallel()
-        for n in ("wo", "w2"):
-            plan[f"layers.{i}.{n}"] = RowwiseParallel()
-    return plan
-
-
 def _model_job(dp, tp):
     def job(rank, world):
-        from torch.distributed.device_mesh import init_device_mesh
-        from torch.distributed.fsdp import fully_shard
-        from torch.distributed.tensor.parallel import parallelize_module
-
-        with torch.device("meta"):
-            m = TinyLlama()
-        if tp > 1 and dp > 1:
-            mesh = init_device_mesh("cpu", (dp, tp), mesh_dim_names=("dp", "tp"))
-            dp_mesh, tp_mesh = mesh["dp"], mesh["tp"]
-        elif tp > 1:
-            dp_mesh, tp_mesh = None, init_device_mesh("cpu", (tp,))
-        else:
-            dp_mesh, tp_mesh = init_device_mesh("cpu", (dp,)), None
-        if tp_mesh is not None:
-            parallelize_module(m, tp_mesh, _tp_plan())
-        if dp_mesh is not None:
-            for layer in m.layers:
-                fully_shard(layer, mesh=dp_mesh)
-            fully_shard(m, mesh=dp_mesh)
-        m.to_empty(device="cpu")
-        nt.init_module(m, RULES, seed=SEED)
-        placements = {k: str(getattr(p, "placements", "plain")) for k, p in m.named_parameters()}
-        full = {k: (p.full_tensor() if hasattr(p, "full_tensor") else p.detach().clone())
-                for k, p in m.named_parameters()}
-        return {"params": full, "placements": placements}
+        return laid_out_init(dp, tp)
     return job
 
 
@@ -271,3 +192,18 @@ def test_init_module_defaults_and_names():
     assert torch.equal(a.weight, b.weight)
     with pytest.raises(ValueError, match="needs seed="):
         nt.init_module(a, "zeros", seed=None)
+
+
+@pytest.mark.parametrize("layout,n", [("fsdp2", 2), ("tp", 2), ("fsdp2xtp", 4)])
+def test_torchrun_check_layouts(layout, n):
+    """The README's torchrun check: every rank fills its shards, the gathered digest equals a
+    single process's."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(n),
+         str(root / "scripts/check_layouts.py"), "--layout", layout],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "equal" in out.stdout and "DIFFERENT" not in out.stdout
