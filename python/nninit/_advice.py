@@ -1,7 +1,7 @@
 """Advice for one probed init: ``nninit probe``'s rules, applied by the native module.
 
 ``advise(run, inputs)`` hands the run's layer records (see :mod:`nninit._stats`) and, when the
-batch is one tensor, its moments to ``nninit_diag::advice::advise_module`` and returns its
+batch is one tensor, its moments to ``nninit_diag::advice::module::advise_module`` and returns its
 findings as dicts with the CLI's fields: ``symptom`` (``vanishing``, ``exploding``,
 ``overflow``, ``dead_relu``, ``constant_weights``, ``collapse``, ``vanishing_gradients``,
 ``chaos``, ``saturation``), ``from_layer``, ``to_layer``, ``steps``, ``factor_per_layer``,

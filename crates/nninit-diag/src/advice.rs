@@ -5,7 +5,8 @@
 //! activation, the measured [`LayerStats`] of every layer output, optionally the measured
 //! [`GradStats`] and the mean-field [`LayerPrediction`]s of the network as initialised, and the
 //! input's moments). Everything is serde-serialisable, so another front end (the Python probe)
-//! can build an `Observation` from its own measurements and get the same advice.
+//! can build an `Observation` from its own measurements and get the same advice; for models that
+//! are not MLPs, [`module::advise_module`] applies the same rules to any model's recorded outputs.
 //!
 //! Rules (docs/theory.md §7; thresholds are heuristics, stated here):
 //!
@@ -974,5 +975,4 @@ pub fn text(init: &str, advice: &[Advice]) -> String {
     out
 }
 
-mod module;
-pub use module::{advise_module, ModuleInput, ModuleOutput, ModuleRun};
+pub mod module;

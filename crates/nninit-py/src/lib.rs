@@ -15,7 +15,7 @@
 //!   `nninit-recipes` (scheme text per tensor, keyed by the tensor's name).
 //! - [`render_html`]: the HTML report of a report document (JSON in, HTML out).
 //! - [`advise_json`], [`advice_text`]: `nninit probe`'s advice for the records of any model
-//!   (`nninit_diag::advice::advise_module`), and its text.
+//!   (`nninit_diag::advice::module::advise_module`), and its text.
 #![deny(missing_docs)]
 
 use half::{bf16, f16};
@@ -772,15 +772,15 @@ fn render_html(py: Python<'_>, report_json: &str) -> PyResult<String> {
         .map_err(value_err)
 }
 
-/// The advice for one probed init of any model (`nninit_diag::advice::advise_module`; the
+/// The advice for one probed init of any model (`nninit_diag::advice::module::advise_module`; the
 /// rules of `nninit probe`): a `ModuleRun` as JSON text in (the probe's `layers`, optionally
 /// `input`), the list of `Advice` as JSON text out. `ValueError` for text of the wrong shape.
 #[pyfunction]
 fn advise_json(py: Python<'_>, run_json: &str) -> PyResult<String> {
     py.detach(|| {
-        let run: nninit_diag::advice::ModuleRun =
+        let run: nninit_diag::advice::module::ModuleRun =
             serde_json::from_str(run_json).map_err(|e| format!("advice: {e}"))?;
-        let advice = nninit_diag::advice::advise_module(&run).map_err(|e| e.to_string())?;
+        let advice = nninit_diag::advice::module::advise_module(&run).map_err(|e| e.to_string())?;
         serde_json::to_string(&advice).map_err(|e| e.to_string())
     })
     .map_err(value_err)

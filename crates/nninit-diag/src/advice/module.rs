@@ -172,7 +172,8 @@ fn view(l: &ModuleOutput, linear: bool) -> View {
 ///
 /// # Example
 /// ```
-/// use nninit_diag::advice::{advise_module, ModuleOutput, ModuleRun, Symptom};
+/// use nninit_diag::advice::module::{advise_module, ModuleOutput, ModuleRun};
+/// use nninit_diag::advice::Symptom;
 /// // four residual blocks whose stream grows 3x per block
 /// let layers = (0..4)
 ///     .map(|k| ModuleOutput {

@@ -985,7 +985,7 @@ pub const MOMENT_QUANTILES: usize = 256;
 /// prediction propagates each example's `E[x²]` separately and pools them; 256 quantiles give
 /// the same pooled statistics to well under 1e-3 at a fraction of the cost (the full set made
 /// a 10,000-image probe 20x slower). Used by `nninit probe` and by
-/// [`crate::advice::advise_module`], so both predict from the same numbers.
+/// [`crate::advice::module::advise_module`], so both predict from the same numbers.
 pub fn moment_quantiles(v: &[f64]) -> Vec<f64> {
     let k = MOMENT_QUANTILES;
     if v.len() <= k {
